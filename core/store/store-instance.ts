@@ -1,0 +1,177 @@
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { PassThrough } from 'node:stream';
+import { HeaderCollector, HeaderTooLargeError } from '../../dicom/header-collector.js';
+import { NotDicomError, type ParsedHeader } from '../../dicom/parse-header.js';
+import { Tag } from '../../dicom/tags.js';
+import { cleanUid, isValidUid } from '../../dicom/uid.js';
+import { blobKeys, type BlobStore } from '../../storage/blob-store.js';
+import { AppError } from '../../storage/errors.js';
+import type { IndexStore } from '../../storage/index-store.js';
+import type { DuplicatePolicy, InstanceRecord } from '../../storage/model.js';
+import type { SearchKeyRegistry } from '../query/search-keys.js';
+import { FailureReason } from './failure-reasons.js';
+import { indexAttributes } from './index-attributes.js';
+import { computeTerms, sortKeys } from './search-terms.js';
+
+export interface StoreDeps {
+  index: IndexStore;
+  blobs: BlobStore;
+  searchKeys: SearchKeyRegistry;
+  duplicatePolicy: DuplicatePolicy;
+  maxHeaderBytes: number;
+  now?: () => Date;
+}
+
+export interface StoreRequest {
+  tenant: string;
+  /** Set for a study-scoped store (POST /studies/{uid}). */
+  expectedStudyUid?: string;
+}
+
+export interface StoredInstance {
+  ok: true;
+  studyUid: string;
+  seriesUid: string;
+  sopUid: string;
+  sopClassUid: string;
+  /** 'duplicate' when identical bytes were already stored (idempotent re-send). */
+  outcome: 'inserted' | 'duplicate' | 'replaced';
+  sha256: string;
+  size: number;
+  header: ParsedHeader;
+}
+
+export interface FailedInstance {
+  ok: false;
+  sopUid?: string;
+  sopClassUid?: string;
+  reason: number;
+  message: string;
+}
+
+export type StoreResult = StoredInstance | FailedInstance;
+
+/**
+ * Stores one instance: stream to the blob store while hashing and parsing its
+ * header, then commit the index entry. Pending → commit → clean-up (as in
+ * Microsoft's StoreOrchestrator): an instance is acknowledged only once both
+ * its blob and index entry are durable; anything else leaves no trace.
+ */
+export async function storeInstance(body: Readable, req: StoreRequest, deps: StoreDeps): Promise<StoreResult> {
+  const now = deps.now ?? (() => new Date());
+  const blobKey = blobKeys.instance(req.tenant, randomUUID());
+  await deps.index.addPending({ tenant: req.tenant, blobKey, startedAt: now().toISOString() });
+  const collector = new HeaderCollector(deps.maxHeaderBytes);
+  const sink = new PassThrough();
+  const results = await Promise.allSettled([pipeline(body, collector, sink), deps.blobs.put(blobKey, sink)]);
+  const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (rejected) {
+    await discard(deps, blobKey);
+    return failureFromStreamError(collector.error ?? rejected.reason);
+  }
+  const { header, sha256, size } = collector.result();
+  const validated = validate(header, req);
+  if (!validated.ok) {
+    await discard(deps, blobKey);
+    return validated;
+  }
+  return commit({ ...validated, header, sha256, size, blobKey }, req, deps, now());
+}
+
+interface Identified {
+  ok: true;
+  studyUid: string;
+  seriesUid: string;
+  sopUid: string;
+  sopClassUid: string;
+}
+
+function validate(h: ParsedHeader, req: StoreRequest): Identified | FailedInstance {
+  const sopUid = cleanUid(h.dataset[Tag.SOPInstanceUID]?.Value?.[0]);
+  const sopClassUid = cleanUid(h.dataset[Tag.SOPClassUID]?.Value?.[0]);
+  const studyUid = cleanUid(h.dataset[Tag.StudyInstanceUID]?.Value?.[0]);
+  const seriesUid = cleanUid(h.dataset[Tag.SeriesInstanceUID]?.Value?.[0]);
+  const fail = (message: string, reason: number = FailureReason.DataSetDoesNotMatchSopClass): FailedInstance => ({
+    ok: false, sopUid: isValidUid(sopUid) ? sopUid : undefined, sopClassUid: isValidUid(sopClassUid) ? sopClassUid : undefined, reason, message,
+  });
+  for (const [name, uid] of [['SOPInstanceUID', sopUid], ['SOPClassUID', sopClassUid], ['StudyInstanceUID', studyUid], ['SeriesInstanceUID', seriesUid]] as const) {
+    if (uid === undefined) return fail(`${name} is missing`);
+    if (!isValidUid(uid)) return fail(`${name} is not a valid UID (PS3.5 §9.1)`);
+  }
+  const metaSop = cleanUid(h.meta['00020003']?.Value?.[0]);
+  if (metaSop !== undefined && metaSop !== sopUid) return fail('Media Storage SOP Instance UID (0002,0003) differs from SOP Instance UID');
+  if (req.expectedStudyUid && req.expectedStudyUid !== studyUid) {
+    return fail(`StudyInstanceUID ${studyUid} does not match the study in the request URL`, FailureReason.StudyUidMismatch);
+  }
+  return { ok: true, studyUid: studyUid!, seriesUid: seriesUid!, sopUid: sopUid!, sopClassUid: sopClassUid! };
+}
+
+interface Ready extends Identified {
+  header: ParsedHeader;
+  sha256: string;
+  size: number;
+  blobKey: string;
+}
+
+async function commit(r: Ready, req: StoreRequest, deps: StoreDeps, at: Date): Promise<StoreResult> {
+  const record: InstanceRecord = {
+    tenant: req.tenant,
+    studyUid: r.studyUid,
+    seriesUid: r.seriesUid,
+    sopUid: r.sopUid,
+    sopClassUid: r.sopClassUid,
+    transferSyntaxUid: r.header.transferSyntaxUid,
+    blobKey: r.blobKey,
+    size: r.size,
+    sha256: r.sha256,
+    attrs: indexAttributes(r.header.dataset),
+    terms: computeTerms(r.header.dataset, deps.searchKeys),
+    sortKeys: sortKeys(r.header.dataset),
+    storedAt: at.toISOString(),
+  };
+  let outcome;
+  try {
+    outcome = await deps.index.insertInstance(record, deps.duplicatePolicy);
+  } catch (err) {
+    await discard(deps, r.blobKey);
+    if (err instanceof AppError && err.kind === 'conflict') return failed(r, FailureReason.DataSetDoesNotMatchSopClass, err.message);
+    throw err;
+  }
+  const base = { ok: true as const, studyUid: r.studyUid, seriesUid: r.seriesUid, sopUid: r.sopUid, sopClassUid: r.sopClassUid, sha256: r.sha256, size: r.size, header: r.header };
+  if (outcome.kind === 'inserted') return { ...base, outcome: 'inserted' };
+  if (outcome.kind === 'replaced') {
+    await deps.blobs.delete(outcome.previous.blobKey);
+    return { ...base, outcome: 'replaced' };
+  }
+  await discard(deps, r.blobKey);
+  if (outcome.existing.sha256 === r.sha256) return { ...base, outcome: 'duplicate' };
+  return failed(r, FailureReason.DuplicateSopInstance,
+    'an instance with this SOP Instance UID and different content is already stored (duplicate policy: reject)');
+}
+
+function failed(r: Identified, reason: number, message: string): FailedInstance {
+  return { ok: false, sopUid: r.sopUid, sopClassUid: r.sopClassUid, reason, message };
+}
+
+async function discard(deps: StoreDeps, blobKey: string): Promise<void> {
+  await deps.blobs.delete(blobKey);
+  await deps.index.removePending(blobKey);
+}
+
+function failureFromStreamError(err: unknown): FailedInstance {
+  if (err instanceof NotDicomError || err instanceof HeaderTooLargeError) {
+    return { ok: false, reason: FailureReason.CannotUnderstand, message: err.message };
+  }
+  if (err instanceof AppError && err.kind === 'too-large') return { ok: false, reason: FailureReason.OutOfResources, message: err.message };
+  if (err instanceof AppError && err.kind === 'unavailable') throw err;
+  if (isParseError(err)) return { ok: false, reason: FailureReason.CannotUnderstand, message: `not parseable as DICOM: ${(err as Error).message}` };
+  throw err;
+}
+
+/** Errors from dcmjs while reading are plain Errors; storage errors carry codes. */
+function isParseError(err: unknown): boolean {
+  return err instanceof Error && !(err as NodeJS.ErrnoException).code && !(err instanceof AppError);
+}
+

@@ -1,0 +1,13 @@
+/** PS3.5 §9.1: components of digits without leading zeros, separated by '.', at most 64 characters. */
+const UID = /^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*$/;
+
+export function isValidUid(uid: string | undefined): uid is string {
+  return typeof uid === 'string' && uid.length > 0 && uid.length <= 64 && UID.test(uid);
+}
+
+/** UID values are padded with NUL to even length (PS3.5 §9.1); strip that and stray spaces. */
+export function cleanUid(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const v = value.replace(/[\0\s]+$/g, '').trim();
+  return v === '' ? undefined : v;
+}

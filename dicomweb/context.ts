@@ -1,0 +1,12 @@
+import type { Request } from 'express';
+import type { StoreResult } from '../core/store/store-instance.js';
+
+/** What the DICOMweb layer needs from the server around it. */
+export interface DicomwebContext {
+  /** The tenant a request acts for (resolved by authentication). */
+  tenantOf(req: Request): string;
+  /** The service root (…/dicomweb) as clients should see it, for Retrieve URLs. */
+  baseUrl(req: Request): string;
+  /** Called after a STOW with its results (FHIR sync hooks in here). */
+  onStored?(tenant: string, results: StoreResult[]): void;
+}

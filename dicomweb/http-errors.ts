@@ -1,0 +1,38 @@
+import type { ErrorRequestHandler, Response } from 'express';
+import { AppError, type ErrorKind } from '../storage/errors.js';
+import { MultipartError } from './multipart/related-reader.js';
+
+/** The one place where typed errors become DICOMweb HTTP responses. */
+const STATUS: Record<ErrorKind, number> = {
+  invalid: 400,
+  'not-found': 404,
+  conflict: 409,
+  'unsupported-media': 415,
+  'not-acceptable': 406,
+  'too-large': 413,
+  unavailable: 503,
+  internal: 500,
+};
+
+/** A DICOM-style error body: Status (0000,0900) and Error Comment (0000,0902). */
+export function sendDicomError(res: Response, status: number, message: string): void {
+  res.status(status).type('application/dicom+json').send({
+    '00000900': { vr: 'US', Value: [status] },
+    '00000902': { vr: 'LO', Value: [message] },
+  });
+}
+
+export function dicomwebErrorHandler(log: { error: (o: object, m: string) => void }): ErrorRequestHandler {
+  return (err, _req, res, next) => {
+    if (res.headersSent) return next(err);
+    if (err instanceof MultipartError) return sendDicomError(res, 400, `malformed multipart body: ${err.message}`);
+    if (err instanceof AppError) {
+      if (err.kind === 'unavailable') res.setHeader('Retry-After', '5');
+      return sendDicomError(res, STATUS[err.kind], err.message);
+    }
+    if (err?.type === 'entity.too.large') return sendDicomError(res, 413, 'request body too large');
+    if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500) return sendDicomError(res, err.status, String(err.message));
+    log.error({ err: { message: err?.message, stack: err?.stack } }, 'unhandled DICOMweb error');
+    sendDicomError(res, 500, 'internal server error');
+  };
+}

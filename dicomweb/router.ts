@@ -1,0 +1,33 @@
+import { Router } from 'express';
+import type { StoreDeps } from '../core/store/store-instance.js';
+import type { DicomwebContext } from './context.js';
+import { dicomwebErrorHandler, sendDicomError } from './http-errors.js';
+import { handleSearch, type QidoDeps } from './qido/qido-handler.js';
+import { handleStore } from './stow/stow-handler.js';
+
+export interface DicomwebDeps {
+  store: StoreDeps;
+  qido: QidoDeps;
+  ctx: DicomwebContext;
+  log: { error: (o: object, m: string) => void };
+}
+
+/** The DICOMweb service root. No body parser runs here: STOW bodies are streamed. */
+export function dicomwebRouter(deps: DicomwebDeps): Router {
+  const r = Router();
+  const store = handleStore(deps.store, deps.ctx);
+  r.post('/studies', store);
+  r.post('/studies/:study', store);
+
+  const search = (level: 'study' | 'series' | 'instance') => handleSearch(level, deps.qido, deps.ctx);
+  r.get('/studies', search('study'));
+  r.get('/series', search('series'));
+  r.get('/instances', search('instance'));
+  r.get('/studies/:study/series', search('series'));
+  r.get('/studies/:study/instances', search('instance'));
+  r.get('/studies/:study/series/:series/instances', search('instance'));
+
+  r.use((_req, res) => sendDicomError(res, 404, 'no such DICOMweb resource'));
+  r.use(dicomwebErrorHandler(deps.log));
+  return r;
+}

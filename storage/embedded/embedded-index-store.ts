@@ -1,0 +1,186 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { AppError } from '../errors.js';
+import type { IndexStore, InstanceScope, PendingBlob } from '../index-store.js';
+import type {
+  DuplicatePolicy, InsertOutcome, InstanceRecord, LevelQuery, LevelRecord, QueryPage, SeriesRecord, StudyRecord,
+} from '../model.js';
+import { LEVEL_CODE, SCHEMA } from './schema.js';
+import { conditionSql } from './term-sql.js';
+import { rowToInstance, rowToSeries, rowToStudy, unionModalities } from './rows.js';
+
+const TABLE = { study: 'studies', series: 'series', instance: 'instances' } as const;
+const ORDER = { study: 'sort_key DESC, id DESC', series: 'sort_key ASC, id ASC', instance: 'sort_key ASC, id ASC' };
+
+/**
+ * The default index: one SQLite file under DATA_DIR (better-sqlite3).
+ * Each insert is a single transaction, so counts stay exact under any
+ * interleaving of concurrent requests (SQLite serialises writers).
+ */
+export class EmbeddedIndexStore implements IndexStore {
+  private readonly db: Database.Database;
+
+  constructor(file: string, options: { synchronous?: 'FULL' | 'NORMAL' } = {}) {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(SCHEMA);
+  }
+
+  async addPending(p: PendingBlob): Promise<void> {
+    this.db.prepare('INSERT OR REPLACE INTO pending (blob_key, tenant, started_at) VALUES (?, ?, ?)').run(p.blobKey, p.tenant, p.startedAt);
+  }
+
+  async removePending(blobKey: string): Promise<void> {
+    this.db.prepare('DELETE FROM pending WHERE blob_key = ?').run(blobKey);
+  }
+
+  async listPending(startedBefore: string): Promise<PendingBlob[]> {
+    const rows = this.db.prepare('SELECT blob_key, tenant, started_at FROM pending WHERE started_at < ?').all(startedBefore) as any[];
+    return rows.map((r) => ({ blobKey: r.blob_key, tenant: r.tenant, startedAt: r.started_at }));
+  }
+
+  async insertInstance(rec: InstanceRecord, policy: DuplicatePolicy): Promise<InsertOutcome> {
+    return this.db.transaction(() => this.insertTx(rec, policy))();
+  }
+
+  private insertTx(rec: InstanceRecord, policy: DuplicatePolicy): InsertOutcome {
+    const existingRow = this.db.prepare('SELECT * FROM instances WHERE tenant = ? AND sop_uid = ?').get(rec.tenant, rec.sopUid);
+    if (existingRow) {
+      const existing = rowToInstance(existingRow);
+      const sameSeries = existing.studyUid === rec.studyUid && existing.seriesUid === rec.seriesUid;
+      if (policy !== 'overwrite' || !sameSeries || existing.sha256 === rec.sha256) return { kind: 'duplicate', existing };
+      this.replaceInstance(rec, (existingRow as any).id);
+      this.db.prepare('DELETE FROM pending WHERE blob_key = ?').run(rec.blobKey);
+      return { kind: 'replaced', previous: existing };
+    }
+    const seriesId = this.upsertSeries(rec);
+    this.upsertStudy(rec, seriesId.created);
+    const id = this.db.prepare(
+      `INSERT INTO instances (tenant, study_uid, series_uid, sop_uid, sop_class_uid, ts_uid, blob_key, size, sha256, attrs, sort_key, stored_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(rec.tenant, rec.studyUid, rec.seriesUid, rec.sopUid, rec.sopClassUid, rec.transferSyntaxUid, rec.blobKey, rec.size,
+      rec.sha256, JSON.stringify(rec.attrs), rec.sortKeys.instance, rec.storedAt).lastInsertRowid as number;
+    this.addTerms(LEVEL_CODE.instance, rec.tenant, id, rec.terms.instance);
+    this.db.prepare('DELETE FROM pending WHERE blob_key = ?').run(rec.blobKey);
+    return { kind: 'inserted' };
+  }
+
+  private replaceInstance(rec: InstanceRecord, id: number): void {
+    this.db.prepare(
+      'UPDATE instances SET sop_class_uid = ?, ts_uid = ?, blob_key = ?, size = ?, sha256 = ?, attrs = ?, sort_key = ?, stored_at = ? WHERE id = ?',
+    ).run(rec.sopClassUid, rec.transferSyntaxUid, rec.blobKey, rec.size, rec.sha256, JSON.stringify(rec.attrs), rec.sortKeys.instance, rec.storedAt, id);
+    this.db.prepare('DELETE FROM terms WHERE level = ? AND rid = ?').run(LEVEL_CODE.instance, id);
+    this.addTerms(LEVEL_CODE.instance, rec.tenant, id, rec.terms.instance);
+  }
+
+  private upsertSeries(rec: InstanceRecord): { id: number; created: boolean } {
+    const row = this.db.prepare('SELECT id FROM series WHERE tenant = ? AND series_uid = ?').get(rec.tenant, rec.seriesUid) as any;
+    let id: number;
+    if (row) {
+      if ((this.db.prepare('SELECT study_uid FROM series WHERE id = ?').get(row.id) as any).study_uid !== rec.studyUid) {
+        throw new AppError('conflict', `Series ${rec.seriesUid} already belongs to another study`, 'series-in-other-study');
+      }
+      id = row.id;
+      this.db.prepare('UPDATE series SET num_instances = num_instances + 1, updated_at = ? WHERE id = ?').run(rec.storedAt, id);
+    } else {
+      id = this.db.prepare(
+        'INSERT INTO series (tenant, study_uid, series_uid, attrs, sort_key, num_instances, updated_at) VALUES (?, ?, ?, ?, ?, 1, ?)',
+      ).run(rec.tenant, rec.studyUid, rec.seriesUid, JSON.stringify(rec.attrs), rec.sortKeys.series, rec.storedAt)
+        .lastInsertRowid as number;
+    }
+    this.addTerms(LEVEL_CODE.series, rec.tenant, id, rec.terms.series);
+    return { id, created: !row };
+  }
+
+  private upsertStudy(rec: InstanceRecord, newSeries: boolean): void {
+    const row = this.db.prepare('SELECT id, modalities FROM studies WHERE tenant = ? AND study_uid = ?').get(rec.tenant, rec.studyUid) as any;
+    let id: number;
+    const modalities = unionModalities(row ? JSON.parse(row.modalities) : [], rec.terms.series.Modality ?? []);
+    if (row) {
+      id = row.id;
+      this.db.prepare(
+        'UPDATE studies SET num_instances = num_instances + 1, num_series = num_series + ?, modalities = ?, updated_at = ? WHERE id = ?',
+      ).run(newSeries ? 1 : 0, JSON.stringify(modalities), rec.storedAt, id);
+    } else {
+      id = this.db.prepare(
+        `INSERT INTO studies (tenant, study_uid, attrs, sort_key, modalities, num_series, num_instances, updated_at)
+         VALUES (?, ?, ?, ?, ?, 1, 1, ?)`,
+      ).run(rec.tenant, rec.studyUid, JSON.stringify(rec.attrs), rec.sortKeys.study, JSON.stringify(modalities), rec.storedAt)
+        .lastInsertRowid as number;
+    }
+    this.addTerms(LEVEL_CODE.study, rec.tenant, id, rec.terms.study);
+  }
+
+  private addTerms(level: number, tenant: string, rid: number, terms: Record<string, string[]>): void {
+    const stmt = this.db.prepare('INSERT OR IGNORE INTO terms (level, tenant, key, value, rid) VALUES (?, ?, ?, ?, ?)');
+    for (const [key, values] of Object.entries(terms)) for (const v of values) stmt.run(level, tenant, key, v, rid);
+  }
+
+  async isBlobReferenced(tenant: string, blobKey: string): Promise<boolean> {
+    return !!this.db.prepare('SELECT 1 FROM instances WHERE tenant = ? AND blob_key = ?').get(tenant, blobKey);
+  }
+
+  async recount(tenant: string, studyUid: string): Promise<void> {
+    this.db.transaction(() => {
+      this.db.prepare(
+        `UPDATE series SET num_instances = (SELECT count(*) FROM instances i WHERE i.tenant = series.tenant AND i.series_uid = series.series_uid)
+         WHERE tenant = ? AND study_uid = ?`,
+      ).run(tenant, studyUid);
+      this.db.prepare(
+        `UPDATE studies SET
+           num_instances = (SELECT count(*) FROM instances i WHERE i.tenant = studies.tenant AND i.study_uid = studies.study_uid),
+           num_series = (SELECT count(*) FROM series s WHERE s.tenant = studies.tenant AND s.study_uid = studies.study_uid)
+         WHERE tenant = ? AND study_uid = ?`,
+      ).run(tenant, studyUid);
+    })();
+  }
+
+  async findInstances(s: InstanceScope): Promise<InstanceRecord[]> {
+    let sql = 'SELECT * FROM instances WHERE tenant = ? AND study_uid = ?';
+    const params: unknown[] = [s.tenant, s.studyUid];
+    if (s.seriesUid) (sql += ' AND series_uid = ?'), params.push(s.seriesUid);
+    if (s.sopUid) (sql += ' AND sop_uid = ?'), params.push(s.sopUid);
+    return (this.db.prepare(sql + ` ORDER BY ${ORDER.instance}`).all(...params) as any[]).map(rowToInstance);
+  }
+
+  async getStudy(tenant: string, studyUid: string): Promise<StudyRecord | undefined> {
+    const row = this.db.prepare('SELECT * FROM studies WHERE tenant = ? AND study_uid = ?').get(tenant, studyUid);
+    return row ? rowToStudy(row) : undefined;
+  }
+
+  async getSeries(tenant: string, studyUid: string, seriesUid: string): Promise<SeriesRecord | undefined> {
+    const row = this.db.prepare('SELECT * FROM series WHERE tenant = ? AND study_uid = ? AND series_uid = ?').get(tenant, studyUid, seriesUid);
+    return row ? rowToSeries(row) : undefined;
+  }
+
+  async query(q: LevelQuery): Promise<QueryPage<LevelRecord>> {
+    const table = TABLE[q.level];
+    const level = LEVEL_CODE[q.level];
+    const where: string[] = ['r.tenant = ?'];
+    const params: unknown[] = [q.tenant];
+    if (q.studyUid) where.push('r.study_uid = ?'), params.push(q.studyUid);
+    if (q.seriesUid && q.level === 'instance') where.push('r.series_uid = ?'), params.push(q.seriesUid);
+    let from = `${table} r`;
+    if (q.conditions.length) {
+      const parts = q.conditions.map((c) => conditionSql(level, q.tenant, c));
+      from = `(${parts.map((p) => p.sql).join(' INTERSECT ')}) m JOIN ${table} r ON r.id = m.rid`;
+      params.unshift(...parts.flatMap((p) => p.params));
+    }
+    const sql = `SELECT r.* FROM ${from} WHERE ${where.join(' AND ')} ORDER BY ${ORDER[q.level].replace(/(\w+) (ASC|DESC)/g, 'r.$1 $2')} LIMIT ? OFFSET ?`;
+    const rows = this.db.prepare(sql).all(...params, q.limit + 1, q.offset) as any[];
+    const convert: (r: any) => LevelRecord = q.level === 'study' ? rowToStudy : q.level === 'series' ? rowToSeries : rowToInstance;
+    return { records: rows.slice(0, q.limit).map(convert), more: rows.length > q.limit };
+  }
+
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}
+

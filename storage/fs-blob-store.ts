@@ -1,0 +1,104 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { dirname, join, relative, sep } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { AppError } from './errors.js';
+import type { BlobStore, ByteRange } from './blob-store.js';
+
+/**
+ * Blobs as files under a root folder (the default, under DATA_DIR/blobs).
+ * Writes go to a temporary file, are fsynced, then renamed into place, so a
+ * half-written blob is never visible under its key, even after SIGKILL.
+ */
+export class FsBlobStore implements BlobStore {
+  private readonly tmpDir: string;
+
+  constructor(private readonly root: string) {
+    this.tmpDir = join(root, '.tmp');
+  }
+
+  async init(): Promise<this> {
+    await mkdir(this.tmpDir, { recursive: true });
+    // Leftovers of writes interrupted by a crash are never referenced.
+    await rm(this.tmpDir, { recursive: true, force: true });
+    await mkdir(this.tmpDir, { recursive: true });
+    return this;
+  }
+
+  private path(key: string): string {
+    const p = join(this.root, ...key.split('/'));
+    if (relative(this.root, p).startsWith('..') || key.includes('\\')) throw new AppError('invalid', 'invalid blob key');
+    return p;
+  }
+
+  async put(key: string, body: Readable): Promise<{ size: number }> {
+    const tmp = join(this.tmpDir, randomUUID());
+    let size = 0;
+    body.on('data', (c: Buffer) => (size += c.length));
+    try {
+      await pipeline(body, createWriteStream(tmp));
+      await fsync(tmp);
+      await mkdir(dirname(this.path(key)), { recursive: true });
+      await rename(tmp, this.path(key));
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
+    return { size };
+  }
+
+  async get(key: string, range?: ByteRange): Promise<Readable> {
+    const p = this.path(key);
+    if ((await this.stat(key)) === undefined) throw new AppError('not-found', 'blob not found');
+    const opts = range ? { start: range.start, end: range.end === undefined ? undefined : range.end - 1 } : {};
+    return createReadStream(p, opts);
+  }
+
+  async stat(key: string): Promise<number | undefined> {
+    try {
+      return (await stat(this.path(key))).size;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.path(key), { force: true });
+  }
+
+  async *list(prefix: string): AsyncIterable<string> {
+    const start = this.path(prefix.replace(/\/$/, ''));
+    for await (const file of walk(start)) yield relative(this.root, file).split(sep).join('/');
+  }
+
+  async ping(): Promise<void> {
+    await stat(this.root);
+  }
+
+  async close(): Promise<void> {}
+}
+
+async function fsync(path: string): Promise<void> {
+  const fh = await open(path, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+async function* walk(dir: string): AsyncIterable<string> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const e of entries) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) yield* walk(p);
+    else yield p;
+  }
+}

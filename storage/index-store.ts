@@ -1,0 +1,58 @@
+import type {
+  DuplicatePolicy,
+  InsertOutcome,
+  InstanceRecord,
+  LevelQuery,
+  LevelRecord,
+  QueryPage,
+  SeriesRecord,
+  StudyRecord,
+} from './model.js';
+
+/** A blob written but not yet committed to the index (crash recovery bookkeeping). */
+export interface PendingBlob {
+  tenant: string;
+  blobKey: string;
+  startedAt: string;
+}
+
+export interface InstanceScope {
+  tenant: string;
+  studyUid: string;
+  seriesUid?: string;
+  sopUid?: string;
+}
+
+/**
+ * The metadata index. Adapters: embedded (SQLite, the default) and MongoDB.
+ * One contract suite (test/contract/index-store.contract.ts) runs against both.
+ */
+export interface IndexStore {
+  /** Records a blob about to be written, before any byte is sent. */
+  addPending(pending: PendingBlob): Promise<void>;
+  removePending(blobKey: string): Promise<void>;
+  listPending(startedBefore: string): Promise<PendingBlob[]>;
+
+  /**
+   * Inserts an instance and updates its series and study (counts, modalities,
+   * search terms) as one unit, then drops its pending entry. An existing SOP
+   * Instance UID is left untouched unless the policy is 'overwrite' and the
+   * instance stays in the same study and series.
+   */
+  insertInstance(record: InstanceRecord, policy: DuplicatePolicy): Promise<InsertOutcome>;
+
+  /** True when some committed instance references this blob key. */
+  isBlobReferenced(tenant: string, blobKey: string): Promise<boolean>;
+
+  /** Recomputes counts and modalities of a study and its series from its instances. */
+  recount(tenant: string, studyUid: string): Promise<void>;
+
+  findInstances(scope: InstanceScope): Promise<InstanceRecord[]>;
+  getStudy(tenant: string, studyUid: string): Promise<StudyRecord | undefined>;
+  getSeries(tenant: string, studyUid: string, seriesUid: string): Promise<SeriesRecord | undefined>;
+
+  query(query: LevelQuery): Promise<QueryPage<LevelRecord>>;
+
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
