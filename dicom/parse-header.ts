@@ -6,6 +6,8 @@ import type { DicomDataset } from './dicom-json.js';
  * first bytes of a file with dcmjs. The only place that knows dcmjs's reader.
  */
 const { DicomMessage, ReadBufferStream, DeflatedReadBufferStream } = dcmjs.data;
+// dcmjs logs warnings that can quote attribute values (PHI); it must never write to our logs.
+dcmjs.log.disableAll();
 
 const PIXEL_DATA = '7FE00010';
 const DEFLATED = '1.2.840.10008.1.2.1.99';
