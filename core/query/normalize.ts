@@ -21,7 +21,8 @@ export function normalizeValue(kind: MatchKind, raw: string): string {
 }
 
 export function foldCase(v: string): string {
-  return v.normalize('NFD').replace(/\p{Diacritic}/gu, '').toUpperCase();
+  // Drop combining marks only: '^' (a PN component separator) is a Diacritic too.
+  return v.normalize('NFD').replace(/\p{M}/gu, '').toUpperCase();
 }
 
 /** Words of a person name for fuzzy matching: every component of every group. */

@@ -35,6 +35,8 @@ export const BUILTIN_SEARCH_KEYS: SearchKey[] = [
   k('PatientSex', Tag.PatientSex, 'study', 'exact'),
   k('StudyID', Tag.StudyID, 'study', 'exact'),
   k('StudyDescription', Tag.StudyDescription, 'study', 'ci'),
+  // Computed from every series' Modality (see computeTerms), matched at study level only.
+  k('ModalitiesInStudy', Tag.ModalitiesInStudy, 'study', 'exact'),
   // Series level
   k('SeriesInstanceUID', Tag.SeriesInstanceUID, 'series', 'uid'),
   k('Modality', Tag.Modality, 'series', 'exact', true),

@@ -43,10 +43,11 @@ async function toResult(
   level: Level, record: StudyRecord | SeriesRecord | InstanceRecord, scope: { studyUid?: string; seriesUid?: string },
   include: Set<string> | 'all', loader: ParentLoader, baseUrl: string,
 ): Promise<DicomDataset> {
-  const sources: DicomDataset[] = [record.attrs];
+  // Parents first, so the record's own attributes win over the parent's copies.
+  const sources: DicomDataset[] = [];
   const tags: string[] = [];
   if (level === 'study') {
-    sources.push(studyComputed(record as StudyRecord, baseUrl));
+    sources.push(record.attrs, studyComputed(record as StudyRecord, baseUrl));
     tags.push(...STUDY_RETURN);
   } else {
     if (!scope.studyUid) {
@@ -55,7 +56,7 @@ async function toResult(
       tags.push(...STUDY_RETURN);
     }
     if (level === 'series') {
-      sources.push(seriesComputed(record as SeriesRecord, baseUrl));
+      sources.push(record.attrs, seriesComputed(record as SeriesRecord, baseUrl));
       tags.push(...SERIES_RETURN);
     } else {
       const inst = record as InstanceRecord;
@@ -64,7 +65,7 @@ async function toResult(
         if (series) sources.push(seriesComputed(series, baseUrl));
         tags.push(...SERIES_RETURN);
       }
-      sources.push(instanceComputed(inst, baseUrl));
+      sources.push(inst.attrs, instanceComputed(inst, baseUrl));
       tags.push(...INSTANCE_RETURN);
     }
   }

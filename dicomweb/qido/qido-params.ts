@@ -1,6 +1,6 @@
 import { resolveTag } from '../../dicom/dictionary.js';
 import { nameWords, normalizeValue, timeBound } from '../../core/query/normalize.js';
-import { LEVEL_RANK, type Level, type SearchKey, type SearchKeyRegistry } from '../../core/query/search-keys.js';
+import { HAS_CONTRAST, LEVEL_RANK, type Level, type SearchKey, type SearchKeyRegistry } from '../../core/query/search-keys.js';
 import type { Condition } from '../../storage/model.js';
 import { AppError } from '../../storage/errors.js';
 
@@ -27,6 +27,10 @@ export function parseQido(
   };
   for (const [name, raw] of Object.entries(query)) {
     if (RESERVED.has(name)) continue;
+    if (name.toLowerCase() === 'hascontrast') {
+      params.conditions.push(hasContrast(single(raw, name)));
+      continue;
+    }
     const key = matchingKey(name, level, registry);
     const value = single(raw, name);
     if (params.includeFields !== 'all') params.includeFields.add(key.tag);
@@ -78,6 +82,12 @@ function rangeOrValue(key: string, value: string, norm: (v: string) => string): 
   if (!value.includes('-')) return { key, op: 'any', values: value.split('\\').map(norm) };
   const [from, to] = value.split('-');
   return { key, op: 'range', from: from ? norm(from) : undefined, to: to ? norm(to) : undefined };
+}
+
+/** Our extension: hascontrast=true|false matches on whether Contrast/Bolus Agent (0018,0010) has a value. */
+function hasContrast(value: string): Condition {
+  if (value !== 'true' && value !== 'false') throw new AppError('invalid', 'hascontrast must be true or false');
+  return { key: HAS_CONTRAST, op: 'any', values: [value] };
 }
 
 function parseIncludeFields(raw: unknown): Set<string> | 'all' {
