@@ -21,8 +21,10 @@ export interface ParsedHeader {
   transferSyntaxUid: string;
   /** True when Pixel Data was reached (its value was not read). */
   reachedPixelData: boolean;
-  /** Byte offset in the file just after the Pixel Data element header, when reached. */
+  /** Where the Pixel Data value starts in the file, when reached. */
   pixelDataValueOffset?: number;
+  /** Declared Pixel Data length; undefined for undefined length (encapsulated) or when not reached. */
+  pixelDataLength?: number;
 }
 
 export class NotDicomError extends Error {}
@@ -83,13 +85,42 @@ function readPart10(ab: ArrayBuffer, complete: boolean, ignoreErrors: boolean): 
   const reachedPixelData = PIXEL_DATA in dict;
   if (!reachedPixelData && !complete) return undefined;
   delete dict[PIXEL_DATA];
+  const pixel = reachedPixelData && tsUid !== DEFLATED ? pixelDataElement(ab, stream.offset, syntax) : undefined;
+  if (reachedPixelData && tsUid !== DEFLATED && !pixel) {
+    if (!complete) return undefined;
+    throw new Error('file ends inside the Pixel Data element header');
+  }
   return {
     meta,
     dataset: stripInternal(dict),
     transferSyntaxUid: tsUid,
     reachedPixelData,
-    pixelDataValueOffset: reachedPixelData && tsUid !== DEFLATED ? stream.offset : undefined,
+    pixelDataValueOffset: pixel?.valueOffset,
+    pixelDataLength: pixel?.length,
   };
+}
+
+const LONG_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'SV', 'UC', 'UN', 'UR', 'UT', 'UV']);
+
+/**
+ * dcmjs stops right after the Pixel Data tag; read its VR/length here
+ * (PS3.5 §7.1.2 explicit, §7.1.3 implicit) to know where the value lies.
+ */
+function pixelDataElement(ab: ArrayBuffer, afterTag: number, syntax: string): { valueOffset: number; length?: number } | undefined {
+  const view = new DataView(ab);
+  const little = syntax !== EXPLICIT_BE;
+  if (syntax === IMPLICIT_LE) {
+    if (afterTag + 4 > ab.byteLength) return undefined;
+    return withLength(afterTag + 4, view.getUint32(afterTag, true));
+  }
+  if (afterTag + 8 > ab.byteLength) return undefined;
+  const vr = String.fromCharCode(view.getUint8(afterTag), view.getUint8(afterTag + 1));
+  if (LONG_VRS.has(vr)) return withLength(afterTag + 8, view.getUint32(afterTag + 4, little));
+  return withLength(afterTag + 4, view.getUint16(afterTag + 2, little));
+}
+
+function withLength(valueOffset: number, length: number) {
+  return { valueOffset, length: length === 0xffffffff ? undefined : length };
 }
 
 function readMeta(stream: any): DicomDataset {
@@ -114,7 +145,10 @@ function readMeta(stream: any): DicomDataset {
 function stripInternal(dict: Record<string, any>): DicomDataset {
   const out: DicomDataset = {};
   for (const [tag, el] of Object.entries(dict)) {
-    const values = Array.isArray(el.Value) ? el.Value.map((v: unknown) => cleanValue(v, el.vr)) : [];
+    // dcmjs deletes every non [0-9.] character from UI values, which would turn an
+    // invalid UID into a different valid-looking one; keep what the file says.
+    const source = el.vr === 'UI' && Array.isArray(el._rawValue) ? el._rawValue : el.Value;
+    const values = Array.isArray(source) ? source.map((v: unknown) => cleanValue(v, el.vr)) : [];
     out[tag] = values.some((v: unknown) => v !== null) ? { vr: el.vr, Value: values } : { vr: el.vr };
   }
   return out;
@@ -122,6 +156,7 @@ function stripInternal(dict: Record<string, any>): DicomDataset {
 
 function cleanValue(v: unknown, vr: string): unknown {
   if (vr === 'SQ' && typeof v === 'object' && v !== null) return stripInternal(v as Record<string, any>);
+  if (vr === 'UI' && typeof v === 'string') v = v.replace(/[\0\s]+$/, '');
   if (v === '' || v === undefined) return null;
   if (vr === 'PN' && typeof v === 'object' && v !== null && !Object.values(v).some((g) => g)) return null;
   return v;

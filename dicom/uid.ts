@@ -1,5 +1,10 @@
-/** PS3.5 §9.1: components of digits without leading zeros, separated by '.', at most 64 characters. */
-const UID = /^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*$/;
+/**
+ * PS3.5 §9.1: digit components separated by '.', at most 64 characters.
+ * Components with a leading zero violate §9.1 but are common from older
+ * equipment and unambiguous, so they are accepted (refusing them would lose
+ * real studies); anything else (letters, slashes, empty components) is refused.
+ */
+const UID = /^[0-9]+(\.[0-9]+)*$/;
 
 export function isValidUid(uid: string | undefined): uid is string {
   return typeof uid === 'string' && uid.length > 0 && uid.length <= 64 && UID.test(uid);

@@ -92,21 +92,23 @@ function toInstance(inst: IndexedInstance, env: MapEnv): ImagingStudyInstance {
 
 export function toSeries(series: IndexedSeries, env: MapEnv): ImagingStudySeries {
   const first = series.instances[0].ds;
-  const out: ImagingStudySeries = { uid: series.uid };
-  if (series.number !== undefined) out.number = series.number;
-  out.modality = dcmCoding(seriesModality(series, env));
   const description = firstString(series.instances, TAG.SeriesDescription);
-  if (description && allowFreeText(env.cfg, first)) out.description = description;
-  out.numberOfInstances = series.instances.length;
   const bodySite = seriesBodySite(series, env);
-  if (bodySite) out.bodySite = bodySite;
   const laterality = lateralityCoding(seriesLaterality(series));
-  if (laterality) out.laterality = laterality;
   const dated = firstWith(series.instances, TAG.SeriesDate);
   const started = dated ? datasetDateTime(dated, TAG.SeriesDate, TAG.SeriesTime, env.dates) : undefined;
-  if (started) out.started = started;
   const performer = performers(series, env);
-  if (performer.length > 0) out.performer = performer;
-  out.instance = series.instances.map((i) => toInstance(i, env));
-  return out;
+  // R4 element order.
+  return {
+    uid: series.uid,
+    ...(series.number !== undefined ? { number: series.number } : {}),
+    modality: dcmCoding(seriesModality(series, env)),
+    ...(description && allowFreeText(env.cfg, first) ? { description } : {}),
+    numberOfInstances: series.instances.length,
+    ...(bodySite ? { bodySite } : {}),
+    ...(laterality ? { laterality } : {}),
+    ...(started ? { started } : {}),
+    ...(performer.length > 0 ? { performer } : {}),
+    instance: series.instances.map((i) => toInstance(i, env)),
+  };
 }

@@ -2,7 +2,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { dirname, join, relative, sep } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AppError } from './errors.js';
 import type { BlobStore, ByteRange } from './blob-store.js';
@@ -52,6 +52,8 @@ export class FsBlobStore implements BlobStore {
   async get(key: string, range?: ByteRange): Promise<Readable> {
     const p = this.path(key);
     if ((await this.stat(key)) === undefined) throw new AppError('not-found', 'blob not found');
+    // Like Buffer.subarray: an empty range is an empty stream (createReadStream would throw on end < start).
+    if (range?.end !== undefined && range.end <= range.start) return Readable.from([]);
     const opts = range ? { start: range.start, end: range.end === undefined ? undefined : range.end - 1 } : {};
     return createReadStream(p, opts);
   }

@@ -72,7 +72,7 @@ export async function storeInstance(body: Readable, req: StoreRequest, deps: Sto
     return failureFromStreamError(collector.error ?? rejected.reason);
   }
   const { header, sha256, size } = collector.result();
-  const validated = validate(header, req);
+  const validated = validate(header, req, size);
   if (!validated.ok) {
     await discard(deps, blobKey);
     return validated;
@@ -88,7 +88,7 @@ interface Identified {
   sopClassUid: string;
 }
 
-function validate(h: ParsedHeader, req: StoreRequest): Identified | FailedInstance {
+function validate(h: ParsedHeader, req: StoreRequest, size: number): Identified | FailedInstance {
   const sopUid = cleanUid(h.dataset[Tag.SOPInstanceUID]?.Value?.[0]);
   const sopClassUid = cleanUid(h.dataset[Tag.SOPClassUID]?.Value?.[0]);
   const studyUid = cleanUid(h.dataset[Tag.StudyInstanceUID]?.Value?.[0]);
@@ -100,8 +100,9 @@ function validate(h: ParsedHeader, req: StoreRequest): Identified | FailedInstan
     if (uid === undefined) return fail(`${name} is missing`);
     if (!isValidUid(uid)) return fail(`${name} is not a valid UID (PS3.5 §9.1)`);
   }
-  const metaSop = cleanUid(h.meta['00020003']?.Value?.[0]);
-  if (metaSop !== undefined && metaSop !== sopUid) return fail('Media Storage SOP Instance UID (0002,0003) differs from SOP Instance UID');
+  if (h.pixelDataLength !== undefined && h.pixelDataValueOffset! + h.pixelDataLength > size) {
+    return fail(`Pixel Data is truncated: ${h.pixelDataLength} bytes declared, ${size - h.pixelDataValueOffset!} present`, FailureReason.CannotUnderstand);
+  }
   if (req.expectedStudyUid && req.expectedStudyUid !== studyUid) {
     return fail(`StudyInstanceUID ${studyUid} does not match the study in the request URL`, FailureReason.StudyUidMismatch);
   }

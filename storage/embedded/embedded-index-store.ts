@@ -135,6 +135,13 @@ export class EmbeddedIndexStore implements IndexStore {
            num_series = (SELECT count(*) FROM series s WHERE s.tenant = studies.tenant AND s.study_uid = studies.study_uid)
          WHERE tenant = ? AND study_uid = ?`,
       ).run(tenant, studyUid);
+      // Modalities as the inserts gathered them: the series-level Modality terms of the study's series.
+      const rows = this.db.prepare(
+        `SELECT t.value FROM series s JOIN terms t ON t.level = ? AND t.rid = s.id AND t.key = 'Modality'
+         WHERE s.tenant = ? AND s.study_uid = ? ORDER BY s.id`,
+      ).all(LEVEL_CODE.series, tenant, studyUid) as Array<{ value: string }>;
+      this.db.prepare('UPDATE studies SET modalities = ? WHERE tenant = ? AND study_uid = ?')
+        .run(JSON.stringify(unionModalities([], rows.map((r) => r.value))), tenant, studyUid);
     })();
   }
 

@@ -1,0 +1,79 @@
+// Prints the per-phase tables and writes the JSON results. Every ratio is
+// oriented so that > 1 means our server did better: ours/Orthanc for
+// throughput, Orthanc/ours for latency, CPU, memory and disk.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { QidoResult } from './qido-phase.js';
+import { ratio } from './stats.js';
+import type { StowResult } from './stow-phase.js';
+
+const fmt = (v: number | undefined, digits = 1) => (v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits));
+
+/** A plain-text table: first column left-aligned, the rest right-aligned. */
+export function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+  const line = (cells: string[]) => cells.map((v, c) => (c === 0 ? v.padEnd(widths[c]) : v.padStart(widths[c]))).join('  ');
+  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+export function stowTable(ours: StowResult, ref: StowResult): string {
+  const row = (label: string, a: number | undefined, b: number | undefined, higherIsBetter: boolean, digits = 1) => [
+    label, fmt(a, digits), fmt(b, digits), fmt(higherIsBetter ? ratio(a ?? NaN, b ?? NaN) : ratio(b ?? NaN, a ?? NaN), 2),
+  ];
+  const mb = (bytes?: number) => (bytes === undefined ? undefined : bytes / 1e6);
+  return table(['STOW-RS', ours.target, ref.target, 'ratio'], [
+    row('instances/s', ours.instancesPerSec, ref.instancesPerSec, true),
+    row('MB/s', ours.mbPerSec, ref.mbPerSec, true),
+    row('request p50 ms', ours.latencyMs.p50, ref.latencyMs.p50, false),
+    row('request p95 ms', ours.latencyMs.p95, ref.latencyMs.p95, false),
+    row('wall time s', ours.seconds, ref.seconds, false),
+    row('server CPU ms/instance', (ours.serverCpuSeconds * 1000) / ours.instances, (ref.serverCpuSeconds * 1000) / ref.instances, false),
+    row('server peak RSS MB', ours.peakRssMb, ref.peakRssMb, false, 0),
+    row('disk used MB', mb(ours.diskBytes), mb(ref.diskBytes), false, 0),
+    row('failed instances', ours.failedInstances, ref.failedInstances, false, 0),
+  ]);
+}
+
+export function qidoTable(result: QidoResult, ours: string, ref: string): string {
+  const rows = result.types.map((t) => {
+    const a = t.byTarget[ours];
+    const b = t.byTarget[ref];
+    return [
+      t.name,
+      fmt(a.latencyMs.p50, 2), fmt(b.latencyMs.p50, 2), fmt(ratio(b.latencyMs.p50, a.latencyMs.p50), 2),
+      fmt(a.latencyMs.p95, 2), fmt(b.latencyMs.p95, 2), fmt(ratio(b.latencyMs.p95, a.latencyMs.p95), 2),
+      fmt(a.meanResults, 1), fmt(b.meanResults, 1),
+    ];
+  });
+  return table(
+    ['QIDO-RS (ms)', 'ours p50', 'orthanc p50', 'ratio', 'ours p95', 'orthanc p95', 'ratio', 'ours avg n', 'orthanc avg n'],
+    rows,
+  );
+}
+
+/** One line per query type where a server's counts differ from the model or from each other. */
+export function countWarnings(result: QidoResult, ours: string, ref: string): string[] {
+  const lines: string[] = [];
+  for (const t of result.types) {
+    if (t.disagreements) lines.push(`WARNING ${t.name}: the servers returned different counts for ${t.disagreements}/${t.byTarget[ours].counts.length} queries`);
+    for (const name of [ours, ref]) {
+      const r = t.byTarget[name];
+      if (r.errors) lines.push(`WARNING ${t.name}: ${name} failed ${r.errors} requests, first: ${r.firstError}`);
+      if (!r.wrongCounts) continue;
+      const why = Object.entries(r.explainedBy).map(([k, v]) => `${v} ${k === 'unexplained' ? 'UNEXPLAINED' : `consistent with ${k} matching`}`).join(', ');
+      lines.push(`WARNING ${t.name}: ${name} count differs from the model in ${r.wrongCounts} queries (${why}); e.g. ${r.examples[0]}`);
+    }
+  }
+  return lines;
+}
+
+const RESULTS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'results');
+
+/** Writes the full results (per-query counts included) as JSON; returns the file path. */
+export function writeJson(name: string, data: unknown): string {
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const file = join(RESULTS_DIR, name);
+  writeFileSync(file, `${JSON.stringify(data, null, 2)}\n`);
+  return file;
+}

@@ -1,0 +1,50 @@
+import type { Collection, Db, IndexDescription } from 'mongodb';
+import type { InstanceDoc, PendingDoc, SeriesDoc, StudyDoc } from './documents.js';
+
+export interface Collections {
+  studies: Collection<StudyDoc>;
+  series: Collection<SeriesDoc>;
+  instances: Collection<InstanceDoc>;
+  pending: Collection<PendingDoc>;
+}
+
+export function collections(db: Db): Collections {
+  return {
+    studies: db.collection<StudyDoc>('studies'),
+    series: db.collection<SeriesDoc>('series'),
+    instances: db.collection<InstanceDoc>('instances'),
+    pending: db.collection<PendingDoc>('pending'),
+  };
+}
+
+/**
+ * Unique indexes carry the duplicate detection (no transactions: FerretDB 1.x
+ * has none). Sort indexes match the query order of each level, and
+ * {tenant, t} serves every search condition (see terms.ts).
+ */
+const INDEXES: Record<keyof Collections, IndexDescription[]> = {
+  studies: [
+    { key: { tenant: 1, studyUid: 1 }, name: 'study_uid', unique: true },
+    { key: { tenant: 1, sortKey: -1, seq: -1 }, name: 'study_order' },
+    { key: { tenant: 1, t: 1 }, name: 'study_terms' },
+  ],
+  series: [
+    { key: { tenant: 1, seriesUid: 1 }, name: 'series_uid', unique: true },
+    { key: { tenant: 1, studyUid: 1, sortKey: 1, seq: 1 }, name: 'series_order' },
+    { key: { tenant: 1, t: 1 }, name: 'series_terms' },
+  ],
+  instances: [
+    { key: { tenant: 1, sopUid: 1 }, name: 'sop_uid', unique: true },
+    { key: { tenant: 1, studyUid: 1, seriesUid: 1, sortKey: 1, seq: 1 }, name: 'instance_order' },
+    { key: { tenant: 1, blobKey: 1 }, name: 'instance_blob' },
+    { key: { tenant: 1, t: 1 }, name: 'instance_terms' },
+  ],
+  pending: [{ key: { startedAt: 1 }, name: 'pending_started' }],
+};
+
+/** Idempotent: createIndexes with identical specs is a no-op on both servers. */
+export async function ensureIndexes(c: Collections): Promise<void> {
+  for (const name of Object.keys(INDEXES) as Array<keyof Collections>) {
+    await c[name].createIndexes(INDEXES[name]);
+  }
+}

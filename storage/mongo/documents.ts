@@ -1,0 +1,157 @@
+import type { ObjectId } from 'mongodb';
+import type { InstanceRecord, SeriesRecord, StudyRecord } from '../model.js';
+import { encodeTerms } from './terms.js';
+
+/**
+ * Document shapes of the MongoDB index. `attrs` is stored as JSON text, not
+ * as a sub-document: it is never queried (search goes through `t`), it
+ * round-trips exactly like the embedded index, and client data can never hit
+ * FerretDB 1.x document limits (no nested arrays, NaN or NUL; -0 turned to 0).
+ * `seq` orders records inserted with equal sort keys (see nextSeq).
+ */
+export interface InstanceDoc {
+  _id?: ObjectId;
+  tenant: string;
+  studyUid: string;
+  seriesUid: string;
+  sopUid: string;
+  sopClassUid: string;
+  transferSyntaxUid: string;
+  blobKey: string;
+  size: number;
+  sha256: string;
+  attrs: string;
+  sortKey: string;
+  seq: number;
+  storedAt: string;
+  t: string[];
+  /** What this instance adds to its series and study, kept so recount() can rebuild either after a crash. */
+  parents: { seriesTerms: string[]; studyTerms: string[]; seriesSortKey: string; studySortKey: string };
+}
+
+export interface SeriesDoc {
+  _id?: ObjectId;
+  tenant: string;
+  studyUid: string;
+  seriesUid: string;
+  attrs: string;
+  sortKey: string;
+  seq: number;
+  numInstances: number;
+  updatedAt: string;
+  t: string[];
+}
+
+export interface StudyDoc {
+  _id?: ObjectId;
+  tenant: string;
+  studyUid: string;
+  attrs: string;
+  sortKey: string;
+  seq: number;
+  modalities: string[];
+  numSeries: number;
+  numInstances: number;
+  updatedAt: string;
+  t: string[];
+}
+
+/** Pending blobs are keyed by blob key, like the embedded table's primary key. */
+export interface PendingDoc {
+  _id: string;
+  tenant: string;
+  startedAt: string;
+}
+
+/** Search terms and crash-repair data are write-only: never sent back. */
+export const RECORD_PROJECTION = { t: 0, parents: 0 } as const;
+
+let lastSeq = 0;
+
+/**
+ * Insertion order, strictly increasing within this process and roughly
+ * time-ordered across processes (microsecond clock; stays below 2^53 for
+ * centuries). Cheaper than a counter document, which costs a round trip.
+ */
+export function nextSeq(): number {
+  lastSeq = Math.max(Date.now() * 1000, lastSeq + 1);
+  return lastSeq;
+}
+
+export function toInstanceDoc(rec: InstanceRecord, seq: number): InstanceDoc {
+  return {
+    tenant: rec.tenant,
+    studyUid: rec.studyUid,
+    seriesUid: rec.seriesUid,
+    sopUid: rec.sopUid,
+    ...instanceContent(rec),
+    seq,
+    parents: {
+      seriesTerms: encodeTerms(rec.terms.series),
+      studyTerms: encodeTerms(rec.terms.study),
+      seriesSortKey: rec.sortKeys.series,
+      studySortKey: rec.sortKeys.study,
+    },
+  };
+}
+
+/** The fields an overwrite replaces (identity and position stay). */
+export function instanceContent(rec: InstanceRecord) {
+  return {
+    sopClassUid: rec.sopClassUid,
+    transferSyntaxUid: rec.transferSyntaxUid,
+    blobKey: rec.blobKey,
+    size: rec.size,
+    sha256: rec.sha256,
+    attrs: JSON.stringify(rec.attrs),
+    sortKey: rec.sortKeys.instance,
+    storedAt: rec.storedAt,
+    t: encodeTerms(rec.terms.instance),
+  };
+}
+
+/** Same shape as the embedded index returns: terms and parent sort keys are not read back. */
+export function docToInstance(d: InstanceDoc): InstanceRecord {
+  return {
+    tenant: d.tenant,
+    studyUid: d.studyUid,
+    seriesUid: d.seriesUid,
+    sopUid: d.sopUid,
+    sopClassUid: d.sopClassUid,
+    transferSyntaxUid: d.transferSyntaxUid,
+    blobKey: d.blobKey,
+    size: d.size,
+    sha256: d.sha256,
+    attrs: JSON.parse(d.attrs),
+    terms: { study: {}, series: {}, instance: {} },
+    sortKeys: { study: '', series: '', instance: d.sortKey },
+    storedAt: d.storedAt,
+  };
+}
+
+export function docToSeries(d: SeriesDoc): SeriesRecord {
+  return {
+    tenant: d.tenant,
+    studyUid: d.studyUid,
+    seriesUid: d.seriesUid,
+    attrs: JSON.parse(d.attrs),
+    terms: {},
+    sortKey: d.sortKey,
+    numInstances: d.numInstances,
+    updatedAt: d.updatedAt,
+  };
+}
+
+export function docToStudy(d: StudyDoc): StudyRecord {
+  return {
+    tenant: d.tenant,
+    studyUid: d.studyUid,
+    attrs: JSON.parse(d.attrs),
+    terms: {},
+    sortKey: d.sortKey,
+    modalities: d.modalities,
+    numSeries: d.numSeries,
+    numInstances: d.numInstances,
+    updatedAt: d.updatedAt,
+  };
+}

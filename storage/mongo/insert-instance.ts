@@ -1,0 +1,122 @@
+import { AppError } from '../errors.js';
+import type { DuplicatePolicy, InsertOutcome, InstanceRecord } from '../model.js';
+import type { Collections } from './collections.js';
+import { docToInstance, instanceContent, nextSeq, toInstanceDoc } from './documents.js';
+import { isDuplicateKey } from './mongo-errors.js';
+import { encodeTerms } from './terms.js';
+
+/** Retries for writes that lost a race (a concurrent upsert or overwrite); each retry sees the winner's result. */
+const MAX_RACES = 5;
+
+/**
+ * Inserts an instance without multi-document transactions (FerretDB 1.x has
+ * none), in an order where every step is single-document atomic:
+ *
+ *   1. insert the instance: the unique {tenant, sopUid} index decides duplicates;
+ *   2. upsert the series: $inc numInstances, $addToSet terms;
+ *   3. upsert the study: $inc numInstances, numSeries only when step 2 created
+ *      the series, $addToSet modalities and terms;
+ *   4. delete the pending entry.
+ *
+ * Counts stay exact under any interleaving because each step is one atomic
+ * $inc. Crash window: a crash after 1 and before 3 leaves the instance
+ * committed (isBlobReferenced → true) but its series/study missing or
+ * under-counted, and a re-send is then reported as 'duplicate'. Step 4 comes
+ * last, so such an instance always still has its pending entry; recount() of
+ * its study repairs it (it rebuilds missing series/study documents from the
+ * instances, see recount.ts).
+ */
+export async function insertInstance(c: Collections, rec: InstanceRecord, policy: DuplicatePolicy): Promise<InsertOutcome> {
+  for (let race = 0; race < MAX_RACES; race++) {
+    const doc = toInstanceDoc(rec, nextSeq());
+    try {
+      await c.instances.insertOne(doc);
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      const outcome = await onExisting(c, rec, policy);
+      if (outcome) return outcome;
+      continue; // the existing instance changed under us: decide again
+    }
+    let newSeries: boolean;
+    try {
+      newSeries = await upsertSeries(c, rec);
+    } catch (err) {
+      // Undo step 1 so the instance is not left in a study its series does not belong to.
+      // (After any other failure the write may have happened: leave it to recount().)
+      if (err instanceof AppError && err.kind === 'conflict') await c.instances.deleteOne({ _id: doc._id });
+      throw err;
+    }
+    await upsertStudy(c, rec, newSeries);
+    await c.pending.deleteOne({ _id: rec.blobKey });
+    return { kind: 'inserted' };
+  }
+  throw new AppError('conflict', `SOP Instance ${rec.sopUid} is being written concurrently`, 'concurrent-write');
+}
+
+/**
+ * The duplicate policy, exactly as the embedded index applies it. An
+ * overwrite is a compare-and-set on the previous blob key, so of two
+ * concurrent overwrites the second reports the first as `previous` (whose
+ * blob the caller then deletes) rather than both reporting the original.
+ * Undefined means "lost a race, try again".
+ */
+async function onExisting(c: Collections, rec: InstanceRecord, policy: DuplicatePolicy): Promise<InsertOutcome | undefined> {
+  const found = await c.instances.findOne({ tenant: rec.tenant, sopUid: rec.sopUid });
+  if (!found) return undefined;
+  const existing = docToInstance(found);
+  const sameSeries = existing.studyUid === rec.studyUid && existing.seriesUid === rec.seriesUid;
+  if (policy !== 'overwrite' || !sameSeries || existing.sha256 === rec.sha256) return { kind: 'duplicate', existing };
+  const parents = toInstanceDoc(rec, 0).parents;
+  const replaced = await c.instances.updateOne(
+    { _id: found._id, blobKey: found.blobKey },
+    { $set: { ...instanceContent(rec), parents } },
+  );
+  if (replaced.matchedCount === 0) return undefined;
+  await c.pending.deleteOne({ _id: rec.blobKey });
+  return { kind: 'replaced', previous: existing };
+}
+
+/** True when this call created the series. */
+async function upsertSeries(c: Collections, rec: InstanceRecord): Promise<boolean> {
+  const filter = { tenant: rec.tenant, seriesUid: rec.seriesUid, studyUid: rec.studyUid };
+  const update = {
+    $setOnInsert: { attrs: JSON.stringify(rec.attrs), sortKey: rec.sortKeys.series, seq: nextSeq() },
+    $inc: { numInstances: 1 },
+    $set: { updatedAt: rec.storedAt },
+    $addToSet: { t: { $each: encodeTerms(rec.terms.series) } },
+  };
+  return upsert(async () => (await c.series.updateOne(filter, update, { upsert: true })).upsertedCount === 1, async () => {
+    const other = await c.series.findOne({ tenant: rec.tenant, seriesUid: rec.seriesUid }, { projection: { studyUid: 1 } });
+    if (other && other.studyUid !== rec.studyUid) {
+      throw new AppError('conflict', `Series ${rec.seriesUid} already belongs to another study`, 'series-in-other-study');
+    }
+  });
+}
+
+async function upsertStudy(c: Collections, rec: InstanceRecord, newSeries: boolean): Promise<void> {
+  const filter = { tenant: rec.tenant, studyUid: rec.studyUid };
+  const update = {
+    $setOnInsert: { attrs: JSON.stringify(rec.attrs), sortKey: rec.sortKeys.study, seq: nextSeq() },
+    $inc: { numInstances: 1, numSeries: newSeries ? 1 : 0 },
+    $set: { updatedAt: rec.storedAt },
+    $addToSet: { modalities: { $each: rec.terms.series.Modality ?? [] }, t: { $each: encodeTerms(rec.terms.study) } },
+  };
+  await upsert(async () => (await c.studies.updateOne(filter, update, { upsert: true })).upsertedCount === 1, async () => {});
+}
+
+/**
+ * Two upserts of the same new document race: both try to insert, and the
+ * unique index fails one with E11000. MongoDB retries that server-side,
+ * FerretDB does not, so retry here: the second attempt takes the update path.
+ * `onDuplicate` may throw when the duplicate is a real conflict.
+ */
+async function upsert(run: () => Promise<boolean>, onDuplicate: () => Promise<void>): Promise<boolean> {
+  for (let race = 0; ; race++) {
+    try {
+      return await run();
+    } catch (err) {
+      if (!isDuplicateKey(err) || race >= MAX_RACES) throw err;
+      await onDuplicate();
+    }
+  }
+}

@@ -1,0 +1,28 @@
+import {
+  MongoClientClosedError, MongoNetworkError, MongoNotConnectedError, MongoOperationTimeoutError, MongoServerClosedError,
+  MongoServerError, MongoServerSelectionError, MongoTopologyClosedError,
+} from 'mongodb';
+import { AppError } from '../errors.js';
+
+/** Server codes meaning "this node cannot serve now" (shutdown, stepped down, not primary). */
+const UNAVAILABLE_CODES = new Set([91, 189, 10107, 11600, 11602, 13435, 13436]);
+
+export function isDuplicateKey(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
+}
+
+/** Connection trouble becomes AppError('unavailable') (503 at the edge); anything else is passed on unchanged. */
+export function mapMongoError(err: unknown): unknown {
+  if (err instanceof AppError) return err;
+  const down =
+    err instanceof MongoNetworkError || // includes timeouts and cleared pools
+    err instanceof MongoServerSelectionError ||
+    err instanceof MongoOperationTimeoutError ||
+    err instanceof MongoTopologyClosedError ||
+    err instanceof MongoNotConnectedError ||
+    err instanceof MongoClientClosedError ||
+    err instanceof MongoServerClosedError ||
+    (err instanceof MongoServerError && typeof err.code === 'number' && UNAVAILABLE_CODES.has(err.code));
+  if (!down) return err;
+  return new AppError('unavailable', `index store unavailable: ${(err as Error).message}`, 'index-unavailable', { cause: err });
+}

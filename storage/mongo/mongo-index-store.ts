@@ -1,0 +1,140 @@
+import { MongoClient, type Collection, type Filter } from 'mongodb';
+import type { IndexStore, InstanceScope, PendingBlob } from '../index-store.js';
+import type {
+  DuplicatePolicy, InsertOutcome, InstanceRecord, LevelQuery, LevelRecord, QueryLevel, QueryPage, SeriesRecord, StudyRecord,
+} from '../model.js';
+import { collections, ensureIndexes, type Collections } from './collections.js';
+import { RECORD_PROJECTION, docToInstance, docToSeries, docToStudy, type InstanceDoc } from './documents.js';
+import { insertInstance } from './insert-instance.js';
+import { mapMongoError } from './mongo-errors.js';
+import { recount } from './recount.js';
+import { termsFilter } from './terms.js';
+
+/** Studies newest first, series and instances by number; `seq` (insertion order) breaks ties, as `id` does in SQLite. */
+const COLLECTION = { study: 'studies', series: 'series', instance: 'instances' } as const;
+const CONVERT: Record<QueryLevel, (d: any) => LevelRecord> = { study: docToStudy, series: docToSeries, instance: docToInstance };
+const ORDER = {
+  study: { sortKey: -1, seq: -1 },
+  series: { sortKey: 1, seq: 1 },
+  instance: { sortKey: 1, seq: 1 },
+} as const;
+
+export interface MongoIndexStoreOptions {
+  /** How long an operation waits for a reachable server before failing as 'unavailable'. */
+  serverSelectionTimeoutMS?: number;
+}
+
+/**
+ * The metadata index on MongoDB, or anything speaking its protocol well
+ * enough: tested against FerretDB 1.24 (SQLite backend), which has no
+ * multi-document transactions, so inserts are ordered single-document writes
+ * (insert-instance.ts) and search terms use only operators both servers
+ * evaluate alike (terms.ts). Collections: studies, series, instances, pending;
+ * every document carries its tenant and every query filters on it.
+ */
+export class MongoIndexStore implements IndexStore {
+  private constructor(
+    private readonly client: MongoClient,
+    private readonly c: Collections,
+  ) {}
+
+  static async connect(url: string, database: string, options: MongoIndexStoreOptions = {}): Promise<MongoIndexStore> {
+    const client = new MongoClient(url, { serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 10_000 });
+    try {
+      await client.connect();
+      const c = collections(client.db(database));
+      await ensureIndexes(c);
+      return new MongoIndexStore(client, c);
+    } catch (err) {
+      await client.close().catch(() => {});
+      throw mapMongoError(err);
+    }
+  }
+
+  addPending(p: PendingBlob): Promise<void> {
+    return this.run(async () => {
+      await this.c.pending.replaceOne({ _id: p.blobKey }, { tenant: p.tenant, startedAt: p.startedAt }, { upsert: true });
+    });
+  }
+
+  removePending(blobKey: string): Promise<void> {
+    return this.run(async () => {
+      await this.c.pending.deleteOne({ _id: blobKey });
+    });
+  }
+
+  listPending(startedBefore: string): Promise<PendingBlob[]> {
+    return this.run(async () => {
+      const docs = await this.c.pending.find({ startedAt: { $lt: startedBefore } }).toArray();
+      return docs.map((d) => ({ blobKey: d._id, tenant: d.tenant, startedAt: d.startedAt }));
+    });
+  }
+
+  insertInstance(rec: InstanceRecord, policy: DuplicatePolicy): Promise<InsertOutcome> {
+    return this.run(() => insertInstance(this.c, rec, policy));
+  }
+
+  isBlobReferenced(tenant: string, blobKey: string): Promise<boolean> {
+    return this.run(async () => (await this.c.instances.findOne({ tenant, blobKey }, { projection: { _id: 1 } })) !== null);
+  }
+
+  recount(tenant: string, studyUid: string): Promise<void> {
+    return this.run(() => recount(this.c, tenant, studyUid));
+  }
+
+  findInstances(s: InstanceScope): Promise<InstanceRecord[]> {
+    return this.run(async () => {
+      const filter: Filter<InstanceDoc> = { tenant: s.tenant, studyUid: s.studyUid };
+      if (s.seriesUid) filter.seriesUid = s.seriesUid;
+      if (s.sopUid) filter.sopUid = s.sopUid;
+      const docs = await this.c.instances.find(filter, { projection: RECORD_PROJECTION }).sort(ORDER.instance).toArray();
+      return docs.map(docToInstance);
+    });
+  }
+
+  getStudy(tenant: string, studyUid: string): Promise<StudyRecord | undefined> {
+    return this.run(async () => {
+      const doc = await this.c.studies.findOne({ tenant, studyUid }, { projection: RECORD_PROJECTION });
+      return doc ? docToStudy(doc) : undefined;
+    });
+  }
+
+  getSeries(tenant: string, studyUid: string, seriesUid: string): Promise<SeriesRecord | undefined> {
+    return this.run(async () => {
+      const doc = await this.c.series.findOne({ tenant, studyUid, seriesUid }, { projection: RECORD_PROJECTION });
+      return doc ? docToSeries(doc) : undefined;
+    });
+  }
+
+  query(q: LevelQuery): Promise<QueryPage<LevelRecord>> {
+    return this.run(async () => {
+      const scope: Record<string, string> = { tenant: q.tenant };
+      if (q.studyUid) scope.studyUid = q.studyUid;
+      if (q.seriesUid && q.level === 'instance') scope.seriesUid = q.seriesUid;
+      const filter = { ...scope, ...termsFilter(q.conditions) };
+      const col = this.c[COLLECTION[q.level]] as unknown as Collection;
+      // One more than asked tells whether there is a next page.
+      const docs = await col.find(filter, { projection: RECORD_PROJECTION }).sort(ORDER[q.level]).skip(q.offset).limit(q.limit + 1).toArray();
+      const records = docs.map(CONVERT[q.level]);
+      return { records: records.slice(0, q.limit), more: records.length > q.limit };
+    });
+  }
+
+  ping(): Promise<void> {
+    return this.run(async () => {
+      await this.c.studies.db.command({ ping: 1 });
+    });
+  }
+
+  close(): Promise<void> {
+    return this.client.close();
+  }
+
+  private async run<T>(op: () => Promise<T>): Promise<T> {
+    try {
+      return await op();
+    } catch (err) {
+      throw mapMongoError(err);
+    }
+  }
+}
