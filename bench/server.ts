@@ -31,7 +31,9 @@ export async function startOurServer(workDir: string, backend: Backend, logLevel
 
   // `node --import tsx` rather than `npx tsx`: one process, so the pid we
   // sample for CPU and memory, and the one we signal, is the server itself.
-  const proc = new ChildServer('ours', process.execPath, ['--import', 'tsx', join(ROOT, 'server/main.ts')], join(dir, 'server.log'), { cwd: ROOT, env });
+  // BENCH_SERVER_NODE_ARGS adds node flags, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the server.
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const proc = new ChildServer('ours', process.execPath, [...nodeArgs, '--import', 'tsx', join(ROOT, 'server/main.ts')], join(dir, 'server.log'), { cwd: ROOT, env });
   const base = `http://127.0.0.1:${port}`;
   try {
     await proc.waitReady(async () => {

@@ -1,0 +1,11 @@
+import { mapStudy } from '../../../mappings/index.js';
+import { SPEC_CONTEXT, readCorpus } from './helpers.js';
+const ctx = { ...SPEC_CONTEXT, defaultPatientIdSystem: 'urn:example:corpus-mrn' };
+const f = process.argv[2]; const which = process.argv[3] ?? 'obs';
+const out = mapStudy([readCorpus(f)!], ctx);
+const strip = (o: unknown) => JSON.parse(JSON.stringify(o, (k, v) => (k === 'meta' ? undefined : v)));
+if (which === 'obs') for (const o of out.observations) console.log(JSON.stringify(strip(o)));
+if (which === 'bundle') console.log(JSON.stringify(strip(out.bundle), null, 1));
+if (which === 'dr') console.log(JSON.stringify(strip(out.diagnosticReports)));
+if (which === 'study') console.log(JSON.stringify(strip(out.imagingStudy)));
+if (which === 'summary') console.log(out.summaryText, JSON.stringify(out.procedureMatches), JSON.stringify(out.warnings));
