@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import { AppError, type ErrorKind } from '../storage/errors.js';
 import { MultipartError } from './multipart/related-reader.js';
+import { sendDicomJson } from './respond.js';
 
 /** The one place where typed errors become DICOMweb HTTP responses. */
 const STATUS: Record<ErrorKind, number> = {
@@ -16,7 +17,7 @@ const STATUS: Record<ErrorKind, number> = {
 
 /** A DICOM-style error body: Status (0000,0900) and Error Comment (0000,0902). */
 export function sendDicomError(res: Response, status: number, message: string): void {
-  res.status(status).type('application/dicom+json').send({
+  sendDicomJson(res, status, {
     '00000900': { vr: 'US', Value: [status] },
     '00000902': { vr: 'LO', Value: [message] },
   });

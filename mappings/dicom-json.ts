@@ -49,6 +49,17 @@ export function has(ds: DicomDataset | undefined, tag: string): boolean {
   return values(ds, tag).length > 0;
 }
 
+/**
+ * Text VRs (ST/LT/UT): only trailing spaces/NULs are padding (PS3.5 6.2); leading spaces
+ * and line breaks are content.
+ */
+export function text(ds: DicomDataset | undefined, tag: string): string | undefined {
+  const v = values(ds, tag)[0];
+  if (typeof v !== 'string') return undefined;
+  const s = v.replace(/[\0 ]+$/u, '');
+  return s === '' ? undefined : s;
+}
+
 /** First value as a trimmed string. */
 export function str(ds: DicomDataset | undefined, tag: string): string | undefined {
   return cleanString(values(ds, tag)[0]);

@@ -4,7 +4,7 @@ import { Dataset } from '../dataset.ts';
 import { writeDataset } from '../dataset-files.ts';
 import { runStow } from '../stow-phase.ts';
 const n = Number(process.argv[2] ?? 600);
-process.env.BENCH_SERVER_NODE_ARGS = "--cpu-prof --cpu-prof-dir=/tmp/bx/prof";
+process.env.BENCH_SERVER_NODE_ARGS = process.env.ARGS ?? "";
 const ds = new Dataset(2000, 'bench');
 const files = writeDataset(ds, '/tmp/bx/ds-2000', console.log);
 const s = await startOurServer(mkdtempSync('/tmp/bx/w-'), 'embedded', 'warn');

@@ -7,6 +7,7 @@ import type { IndexStore } from '../../storage/index-store.js';
 import type { InstanceRecord, SeriesRecord, StudyRecord } from '../../storage/model.js';
 import type { DicomwebContext } from '../context.js';
 import { parseQido } from './qido-params.js';
+import { sendDicomJson } from '../respond.js';
 import {
   INSTANCE_RETURN, SERIES_RETURN, STUDY_RETURN, instanceComputed, pick, seriesComputed, studyComputed,
 } from './return-attributes.js';
@@ -35,7 +36,7 @@ export function handleSearch(level: Level, deps: QidoDeps, ctx: DicomwebContext)
       // PS3.18 §8.3.4.4: tell the client that more results exist beyond this page.
       res.setHeader('Warning', `299 ${req.hostname}: "The number of results exceeded the maximum supported by the server. Additional results can be requested."`);
     }
-    res.status(200).type('application/dicom+json').send(body);
+    sendDicomJson(res, 200, body);
   };
 }
 

@@ -5,6 +5,7 @@ import { isValidUid } from '../../dicom/uid.js';
 import { AppError } from '../../storage/errors.js';
 import { contentTypeParam, mediaType, readMultipart } from '../multipart/related-reader.js';
 import { toNativeXml } from '../dicom-xml.js';
+import { sendDicomJson, sendDicomXml } from '../respond.js';
 import { buildStowResponse } from './stow-response.js';
 import type { DicomwebContext } from '../context.js';
 
@@ -35,8 +36,8 @@ export function handleStore(deps: StoreDeps, ctx: DicomwebContext) {
     if (results.length === 0) throw new AppError('invalid', 'the multipart body holds no parts');
     ctx.onStored?.(tenant, results);
     const { status, body } = buildStowResponse(results, ctx.baseUrl(req));
-    if (wantsXml) res.status(status).type('application/dicom+xml').send(toNativeXml(body));
-    else res.status(status).type('application/dicom+json').send(body);
+    if (wantsXml) sendDicomXml(res, status, toNativeXml(body));
+    else sendDicomJson(res, status, body);
   };
 }
 

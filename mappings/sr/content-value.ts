@@ -1,7 +1,7 @@
 /**
  * Value decoding per Value Type (PS3.3 C.17.3, Table C.17-7; spec 5.2).
  */
-import { type DicomCode, codeSeq, item, nums, seq, str, strs, toNumber, values } from '../dicom-json.js';
+import { type DicomCode, codeSeq, item, nums, seq, str, strs, text, toNumber, values } from '../dicom-json.js';
 import { TAG } from '../tags.js';
 import type { SrNode } from './content-tree.js';
 
@@ -32,7 +32,7 @@ export interface TemporalCoordinates {
   dateTimes: string[];
 }
 
-export const textValue = (n: SrNode): string | undefined => str(n.item, TAG.TextValue);
+export const textValue = (n: SrNode): string | undefined => text(n.item, TAG.TextValue);
 export const codeValue = (n: SrNode): DicomCode | undefined => codeSeq(n.item, TAG.ConceptCodeSequence);
 export const uidValue = (n: SrNode): string | undefined => str(n.item, TAG.UID);
 export const personNameValue = (n: SrNode): string | undefined => {

@@ -42,9 +42,13 @@ const INDEXES: Record<keyof Collections, IndexDescription[]> = {
   pending: [{ key: { startedAt: 1 }, name: 'pending_started' }],
 };
 
-/** Idempotent: createIndexes with identical specs is a no-op on both servers. */
+/**
+ * Idempotent. One index per command: FerretDB 1.24 drops the connection
+ * (a server-side panic) when one createIndexes names several indexes that
+ * all exist already, i.e. on every start after the first.
+ */
 export async function ensureIndexes(c: Collections): Promise<void> {
   for (const name of Object.keys(INDEXES) as Array<keyof Collections>) {
-    await c[name].createIndexes(INDEXES[name]);
+    for (const index of INDEXES[name]) await c[name].createIndexes([index]);
   }
 }

@@ -18,8 +18,11 @@ const MAX_RACES = 5;
  *      the series, $addToSet modalities and terms;
  *   4. delete the pending entry.
  *
- * Counts stay exact under any interleaving because each step is one atomic
- * $inc. Crash window: a crash after 1 and before 3 leaves the instance
+ * Each step is one atomic update on MongoDB, so counts stay exact under any
+ * interleaving there, across processes too. FerretDB 1.24 loses concurrent
+ * updates of one document, so the caller runs inserts into one study one at
+ * a time (KeyedLock): exact for one server process; with several processes
+ * writing one study on FerretDB, recount() repairs afterwards. Crash window: a crash after 1 and before 3 leaves the instance
  * committed (isBlobReferenced → true) but its series/study missing or
  * under-counted, and a re-send is then reported as 'duplicate'. Step 4 comes
  * last, so such an instance always still has its pending entry; recount() of
@@ -57,8 +60,9 @@ export async function insertInstance(c: Collections, rec: InstanceRecord, policy
  * The duplicate policy, exactly as the embedded index applies it. An
  * overwrite is a compare-and-set on the previous blob key, so of two
  * concurrent overwrites the second reports the first as `previous` (whose
- * blob the caller then deletes) rather than both reporting the original.
- * Undefined means "lost a race, try again".
+ * blob the caller then deletes) rather than both reporting the original
+ * (on MongoDB; FerretDB's filter is not atomic with its write, there the
+ * study lock orders them). Undefined means "lost a race, try again".
  */
 async function onExisting(c: Collections, rec: InstanceRecord, policy: DuplicatePolicy): Promise<InsertOutcome | undefined> {
   const found = await c.instances.findOne({ tenant: rec.tenant, sopUid: rec.sopUid });

@@ -6,6 +6,7 @@ import type {
 import { collections, ensureIndexes, type Collections } from './collections.js';
 import { RECORD_PROJECTION, docToInstance, docToSeries, docToStudy, type InstanceDoc } from './documents.js';
 import { insertInstance } from './insert-instance.js';
+import { KeyedLock } from './keyed-lock.js';
 import { mapMongoError } from './mongo-errors.js';
 import { recount } from './recount.js';
 import { termsFilter } from './terms.js';
@@ -18,6 +19,9 @@ const ORDER = {
   series: { sortKey: 1, seq: 1 },
   instance: { sortKey: 1, seq: 1 },
 } as const;
+
+/** JSON, so no tenant/UID pair can collide with another. */
+const studyKey = (tenant: string, studyUid: string) => JSON.stringify([tenant, studyUid]);
 
 export interface MongoIndexStoreOptions {
   /** How long an operation waits for a reachable server before failing as 'unavailable'. */
@@ -33,6 +37,8 @@ export interface MongoIndexStoreOptions {
  * every document carries its tenant and every query filters on it.
  */
 export class MongoIndexStore implements IndexStore {
+  private readonly studyLock = new KeyedLock();
+
   private constructor(
     private readonly client: MongoClient,
     private readonly c: Collections,
@@ -70,8 +76,9 @@ export class MongoIndexStore implements IndexStore {
     });
   }
 
+  /** Writes to one study go one at a time (see keyed-lock.ts): they update the same study and series documents. */
   insertInstance(rec: InstanceRecord, policy: DuplicatePolicy): Promise<InsertOutcome> {
-    return this.run(() => insertInstance(this.c, rec, policy));
+    return this.run(() => this.studyLock.run(studyKey(rec.tenant, rec.studyUid), () => insertInstance(this.c, rec, policy)));
   }
 
   isBlobReferenced(tenant: string, blobKey: string): Promise<boolean> {
@@ -79,7 +86,7 @@ export class MongoIndexStore implements IndexStore {
   }
 
   recount(tenant: string, studyUid: string): Promise<void> {
-    return this.run(() => recount(this.c, tenant, studyUid));
+    return this.run(() => this.studyLock.run(studyKey(tenant, studyUid), () => recount(this.c, tenant, studyUid)));
   }
 
   findInstances(s: InstanceScope): Promise<InstanceRecord[]> {
