@@ -24,9 +24,13 @@ export async function freeLoopbackPort(): Promise<number> {
 export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
   const port = await freeLoopbackPort();
   const root = new URL('../../', import.meta.url).pathname;
+  // The test launcher exports MONGODB_URL/S3_BUCKET for the adapters' tests; a child
+  // server uses them only when the caller passes them, so the default is embedded.
+  const inherited = { ...process.env };
+  for (const name of ['MONGODB_URL', 'MONGODB_DB', 'S3_BUCKET', 'S3_PREFIX']) delete inherited[name];
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     cwd: root,
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' },
+    env: { ...inherited, LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
