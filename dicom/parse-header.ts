@@ -1,5 +1,5 @@
 import dcmjs from 'dcmjs';
-import type { DicomDataset } from './dicom-json.js';
+import type { DicomDataset, DicomValue } from './dicom-json.js';
 
 /**
  * Reads the PS3.10 header (File Meta + dataset up to Pixel Data) from the
@@ -8,6 +8,8 @@ import type { DicomDataset } from './dicom-json.js';
 const { DicomMessage, ReadBufferStream, DeflatedReadBufferStream } = dcmjs.data;
 // dcmjs logs warnings that can quote attribute values (PHI); it must never write to our logs.
 dcmjs.log.disableAll();
+// Named loggers keep their own level; the validation one quotes VRs of every odd element.
+dcmjs.log.getLogger('validation.dcmjs').disableAll();
 
 const PIXEL_DATA = '7FE00010';
 const DEFLATED = '1.2.840.10008.1.2.1.99';
@@ -149,7 +151,7 @@ function stripInternal(dict: Record<string, any>): DicomDataset {
     // invalid UID into a different valid-looking one; keep what the file says.
     const source = el.vr === 'UI' && Array.isArray(el._rawValue) ? el._rawValue : el.Value;
     const values = Array.isArray(source) ? source.map((v: unknown) => cleanValue(v, el.vr)) : [];
-    out[tag] = values.some((v: unknown) => v !== null) ? { vr: el.vr, Value: values } : { vr: el.vr };
+    out[tag] = values.some((v: unknown) => v !== null) ? { vr: el.vr, Value: values as DicomValue[] } : { vr: el.vr };
   }
   return out;
 }

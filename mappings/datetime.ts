@@ -6,9 +6,6 @@
  * offset degrades to the date alone. Offsets come from the value itself (DT),
  * then Timezone Offset From UTC (0008,0201), then the configured IANA zone.
  */
-import { type DicomDataset, str } from './dicom-json.js';
-import { TAG } from './tags.js';
-
 export interface DateEnv {
   /** IANA zone used when a dataset has no (0008,0201). */
   defaultTimezone?: string;
@@ -118,9 +115,4 @@ export function dtToFhirDateTime(dt: string | undefined, tzOffset: string | unde
 /** FHIR instant needs seconds and an offset; anything less is not an instant (spec 2.2). */
 export function asInstant(dateTime: string | undefined): string | undefined {
   return dateTime && /T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/u.test(dateTime) ? dateTime : undefined;
-}
-
-/** Date + time attribute pair of a dataset, using its own (0008,0201). */
-export function datasetDateTime(ds: DicomDataset, dateTag: string, timeTag: string, env: DateEnv): string | undefined {
-  return toFhirDateTime(str(ds, dateTag), str(ds, timeTag), str(ds, TAG.TimezoneOffsetFromUTC), env);
 }

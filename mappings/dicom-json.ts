@@ -3,7 +3,9 @@
  * plus small typed getters. Getters never throw: a missing, empty or malformed
  * element reads as `undefined` (or `[]`), so one odd attribute cannot fail a mapping.
  */
-import type { HumanName } from './fhir-r4.js';
+import { type CodingEnv, toCoding } from './coding.js';
+import { type DateEnv, dtToFhirDateTime, toFhirDate, toFhirDateTime } from './datetime.js';
+import type { Coding, HumanName } from './fhir-r4.js';
 import { TAG } from './tags.js';
 
 /** PS3.18 F.2.2: PN values are objects with component-group keys. */
@@ -182,4 +184,24 @@ export function personNames(ds: DicomDataset | undefined, tag: string): string[]
 export function personName(ds: DicomDataset | undefined, tag: string): HumanName | undefined {
   const raw = personNameStrings(ds, tag)[0];
   return raw === undefined ? undefined : parsePersonName(raw);
+}
+
+/** Code sequence (first item) -> FHIR Coding (spec 2.1). */
+export function codingOf(ds: DicomDataset | undefined, tag: string, env: CodingEnv): Coding | undefined {
+  return toCoding(codeSeq(ds, tag), env);
+}
+
+/** DA -> FHIR date (spec 2.2). */
+export function dateOf(ds: DicomDataset | undefined, tag: string, env: DateEnv): string | undefined {
+  return toFhirDate(str(ds, tag), env);
+}
+
+/** DA + TM pair -> FHIR dateTime, offset from the dataset's own (0008,0201) (spec 2.2). */
+export function dateTimeOf(ds: DicomDataset | undefined, dateTag: string, timeTag: string, env: DateEnv): string | undefined {
+  return toFhirDateTime(str(ds, dateTag), str(ds, timeTag), str(ds, TAG.TimezoneOffsetFromUTC), env);
+}
+
+/** DT -> FHIR dateTime; the value's own offset wins over (0008,0201) (spec 2.2). */
+export function dtOf(ds: DicomDataset | undefined, tag: string, env: DateEnv, tzOffset?: string): string | undefined {
+  return dtToFhirDateTime(str(ds, tag), tzOffset, env);
 }

@@ -179,6 +179,7 @@ export interface Observation extends DomainResource {
   bodySite?: CodeableConcept;
   method?: CodeableConcept;
   device?: Reference;
+  referenceRange?: Array<{ low?: Quantity; high?: Quantity }>;
   hasMember?: Reference[];
   derivedFrom?: Reference[];
   component?: ObservationComponent[];

@@ -3,8 +3,7 @@
  */
 import { bodyPartCoding } from './body-part.js';
 import { SYSTEM, dcmCoding, toCoding } from './coding.js';
-import { datasetDateTime } from './datetime.js';
-import { code, codeSeq, personNameDisplay, personNames, str, strs } from './dicom-json.js';
+import { code, codeSeq, dateTimeOf, personNameDisplay, personNames, str, strs } from './dicom-json.js';
 import type { MapEnv } from './env.js';
 import type { Coding, ImagingStudyInstance, ImagingStudyPerformer, ImagingStudySeries } from './fhir-r4.js';
 import type { IndexedInstance, IndexedSeries } from './study-index.js';
@@ -96,7 +95,7 @@ export function toSeries(series: IndexedSeries, env: MapEnv): ImagingStudySeries
   const bodySite = seriesBodySite(series, env);
   const laterality = lateralityCoding(seriesLaterality(series));
   const dated = firstWith(series.instances, TAG.SeriesDate);
-  const started = dated ? datasetDateTime(dated, TAG.SeriesDate, TAG.SeriesTime, env.dates) : undefined;
+  const started = dated ? dateTimeOf(dated, TAG.SeriesDate, TAG.SeriesTime, env.dates) : undefined;
   const performer = performers(series, env);
   // R4 element order.
   return {

@@ -3,8 +3,7 @@
  * conditional PUT replaces it with the complete picture (spec 4.5).
  */
 import { SYSTEM, dcmCoding, toCodeableConcept } from './coding.js';
-import { datasetDateTime } from './datetime.js';
-import { type DicomDataset, dicomCode, item, personNameDisplay, personNames, seq, str, strs } from './dicom-json.js';
+import { type DicomDataset, dateTimeOf, dicomCode, item, personNameDisplay, personNames, seq, str, strs } from './dicom-json.js';
 import type { MapEnv } from './env.js';
 import type { CodeableConcept, Coding, Identifier, ImagingStudy, Reference } from './fhir-r4.js';
 import { ACQUISITION_MODALITIES } from './data/modalities.js';
@@ -86,7 +85,7 @@ export function toImagingStudy(index: StudyIndex, refs: StudyRefs, env: MapEnv):
   if (accession) identifier.push(accession);
   const modality = studyModalities(index, env);
   const dated = firstWith(index.instances, TAG.StudyDate);
-  const started = dated ? datasetDateTime(dated, TAG.StudyDate, TAG.StudyTime, env.dates) : undefined;
+  const started = dated ? dateTimeOf(dated, TAG.StudyDate, TAG.StudyTime, env.dates) : undefined;
   const referrer = displayRefs(index, TAG.ReferringPhysicianName, env)[0];
   const interpreter = displayRefs(index, TAG.NameOfPhysiciansReadingStudy, env);
   const procedureCode = procedureCodes(index, env);

@@ -5,11 +5,11 @@
 import { toBundle } from './bundle.js';
 import { type MappingContext, resolveContext } from './context.js';
 import { toEndpoint } from './endpoint.js';
-import { createEnv, type MapEnv } from './env.js';
 import type { DicomDataset } from './dicom-json.js';
+import { type MapEnv, createEnv } from './env.js';
 import type { BundleEntry, Reference } from './fhir-r4.js';
-import { toEntry } from './identifiers.js';
-import { accessionIdentifier, toImagingStudy, imagingStudyKey } from './imaging-study.js';
+import { fullUrlFor, toEntry } from './identifiers.js';
+import { accessionIdentifier, imagingStudyKey, toImagingStudy } from './imaging-study.js';
 import { Issues } from './issues.js';
 import { toPatient } from './patient.js';
 import { studyProcedureMatches } from './procedure-matches.js';
@@ -19,11 +19,11 @@ import { type StudyIndex, buildStudyIndex } from './study-index.js';
 import { studyFacts, summaryBodyParts, summaryLateralities, summaryModalities } from './study-facts.js';
 import { toSummaryText } from './summary.js';
 import type { MappedStudy } from './types.js';
-import { fullUrlFor } from './identifiers.js';
 
 export type { MappingContext } from './context.js';
-export type { MappedStudy } from './types.js';
+export type { MappedStudy, MappingIssue, ProcedureMatch, SrFinding } from './types.js';
 export type { DicomDataset, DicomElement } from './dicom-json.js';
+export type { ProcedureRequirement } from './procedure-table.js';
 export { matchProcedures } from './procedures.js';
 export { DEFAULT_PROCEDURE_TABLE } from './procedure-table.js';
 

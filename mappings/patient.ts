@@ -5,8 +5,8 @@
 import { createHmac } from 'node:crypto';
 import { SYSTEM } from './coding.js';
 import type { ResolvedContext } from './context.js';
-import { type DateEnv, toFhirDate } from './datetime.js';
-import { type DicomDataset, code, item, personName, str } from './dicom-json.js';
+import type { DateEnv } from './datetime.js';
+import { type DicomDataset, code, dateOf, item, personName, str } from './dicom-json.js';
 import type { Identifier, Patient } from './fhir-r4.js';
 import { type ResourceKey, fullUrlFor, provenanceMeta, studyUrl } from './identifiers.js';
 import type { Issues } from './issues.js';
@@ -54,7 +54,7 @@ function demographics(ds: DicomDataset, dates: DateEnv): Pick<Patient, 'name' | 
   if (name) out.name = [name];
   const gender = GENDER[code(ds, TAG.PatientSex) ?? ''];
   if (gender) out.gender = gender;
-  const birthDate = toFhirDate(str(ds, TAG.PatientBirthDate), dates);
+  const birthDate = dateOf(ds, TAG.PatientBirthDate, dates);
   if (birthDate) out.birthDate = birthDate;
   return out;
 }

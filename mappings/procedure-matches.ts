@@ -28,5 +28,5 @@ export function studyProcedureMatches(facts: StudyFacts, now: string, table?: re
   const age = ageInDays(facts.studyDate, now);
   return [...best.values()]
     .map((m) => ({ ...m, ...(facts.studyDate ? { studyDate: facts.studyDate } : {}), ...(age !== undefined ? { studyAgeDays: age } : {}) }))
-    .sort((a, b) => b.confidence - a.confidence || a.procedure.localeCompare(b.procedure) || a.requirement.localeCompare(b.requirement));
+    .sort((a, b) => b.confidence - a.confidence);
 }

@@ -33,9 +33,6 @@ function partMatch(row: ProcedureRequirement, part: string | undefined, modality
   return implied && row.bodyParts.includes(implied) ? 'implied-body-part' : undefined;
 }
 
-function byConfidence(a: ProcedureMatch, b: ProcedureMatch): number {
-  return b.confidence - a.confidence || a.procedure.localeCompare(b.procedure) || a.requirement.localeCompare(b.requirement);
-}
 
 export function matchProcedures(
   bodyPart: string | undefined, modality: string | undefined, table: readonly ProcedureRequirement[] = DEFAULT_PROCEDURE_TABLE,
@@ -56,5 +53,6 @@ export function matchProcedures(
     }
   }
   const matched = new Set(matches.map((m) => m.procedure));
-  return [...matches, ...[...partOnly.values()].filter((m) => !matched.has(m.procedure))].sort(byConfidence);
+  // Stable sort: equal confidence keeps table order, which lists the primary procedure first (Appendix B).
+  return [...matches, ...[...partOnly.values()].filter((m) => !matched.has(m.procedure))].sort((a, b) => b.confidence - a.confidence);
 }

@@ -63,7 +63,7 @@ export function toDiagnosticReport(scope: SrScope, results: string[], content: R
   const issued = reportIssued(scope);
   const resultsInterpreter = interpreters(scope);
   const conclusion = doc.allowText && content.conclusion.length > 0 ? content.conclusion.join('\n') : undefined;
-  const conclusionCode = content.conclusionCodes.map((c) => c.concept);
+  const conclusionCode = content.conclusionCodes.map((c) => c.concept).filter((c) => c.coding || doc.allowText);
   const resource: DiagnosticReport = {
     resourceType: 'DiagnosticReport',
     meta: provenanceMeta(env.cfg, scope.source),

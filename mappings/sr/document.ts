@@ -1,8 +1,7 @@
 /**
  * SR document header: recognition (spec 5.1), status (spec 6.2, 7) and dates.
  */
-import { dtToFhirDateTime, datasetDateTime } from '../datetime.js';
-import { type DicomCode, code, codeSeq, has, personNames, seq, str } from '../dicom-json.js';
+import { type DicomCode, code, codeSeq, dateTimeOf, dtOf, has, personNames, seq, str } from '../dicom-json.js';
 import type { MapEnv } from '../env.js';
 import type { ObservationStatus, ReportStatus } from '../fhir-r4.js';
 import type { IndexedInstance, StudyIndex } from '../study-index.js';
@@ -108,16 +107,16 @@ export function readSrDocument(inst: IndexedInstance, index: StudyIndex, env: Ma
   const verifications = seq(ds, TAG.VerifyingObserverSequence);
   const lastVerified = verifications[verifications.length - 1];
   const tz = str(ds, TAG.TimezoneOffsetFromUTC);
-  const contentDateTime = datasetDateTime(ds, TAG.ContentDate, TAG.ContentTime, env.dates);
+  const contentDateTime = dateTimeOf(ds, TAG.ContentDate, TAG.ContentTime, env.dates);
   return {
     instance: inst,
     kind: documentKind(inst, templateId, rootConcept),
     templateId,
     rootConcept,
     ...statuses(ds),
-    effective: datasetDateTime(ds, TAG.StudyDate, TAG.StudyTime, env.dates) ?? contentDateTime,
+    effective: dateTimeOf(ds, TAG.StudyDate, TAG.StudyTime, env.dates) ?? contentDateTime,
     contentDateTime,
-    verifiedAt: dtToFhirDateTime(str(lastVerified, TAG.VerificationDateTime), tz, env.dates),
+    verifiedAt: dtOf(lastVerified, TAG.VerificationDateTime, env.dates, tz),
     verifyingObservers: verifications.flatMap((v) => personNames(v, TAG.VerifyingObserverName)),
     allowText: allowFreeText(env.cfg, ds),
     byReferenceAllowed: BY_REFERENCE_CLASSES.has(inst.sopClassUid),

@@ -68,7 +68,7 @@ export function toFinding(scope: SrScope, node: SrNode, hasObservation: boolean,
   if (section) out.section = section;
   if (node.vt === 'TEXT' && scope.doc.allowText) out.text = textValue(node);
   if (code) out.code = code;
-  if (value?.meaning) out.codeMeaning = value.meaning;
+  if (value?.meaning && (code || scope.doc.allowText)) out.codeMeaning = value.meaning;
   if (node.vt === 'NUM') {
     const num = numValue(node);
     if (num.value !== undefined) out.value = num.value;

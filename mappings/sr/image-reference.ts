@@ -70,25 +70,37 @@ export function imageRefsOf(node: SrNode, rels: readonly string[]): ImageRef[] {
   return rels.flatMap((rel) => related(node, rel)).filter((n) => IMAGE_LIKE.has(n.vt)).map(toImageRef);
 }
 
+/** R4 `oid` is `urn:oid:[0-2](\.(0|[1-9][0-9]*))+`; other values (e.g. "0") cannot be valueOid. */
+const FHIR_OID = /^[0-2](\.(0|[1-9][0-9]*))+$/u;
+
+function oid(uid: string | undefined, env: MapEnv, doc: SrDocument): string | undefined {
+  if (uid === undefined) return undefined;
+  if (FHIR_OID.test(uid)) return uid;
+  env.issues.warn('UID_NOT_OID', `Referenced UID '${uid}' is not a valid OID; omitted`, { sopInstanceUid: doc.instance.sopInstanceUid });
+  return undefined;
+}
+
 function subExtensions(ref: ImageRef, doc: SrDocument, env: MapEnv): Extension[] {
-  const sopUid = ref.sop?.sopInstanceUid;
+  const sopUid = oid(ref.sop?.sopInstanceUid, env, doc);
   const where = sopUid ? doc.evidence.get(sopUid) : undefined;
-  const sopClass = ref.sop?.sopClassUid ?? where?.sopClassUid;
+  const sopClass = oid(ref.sop?.sopClassUid ?? where?.sopClassUid, env, doc);
   const purpose = toCoding(ref.purpose, env.coding);
   const out: Extension[] = [];
   if (purpose) out.push({ url: 'purpose', valueCoding: purpose });
-  if (where?.seriesUid) out.push({ url: 'seriesUid', valueOid: `urn:oid:${where.seriesUid}` });
+  const seriesUid = oid(where?.seriesUid, env, doc);
+  if (seriesUid) out.push({ url: 'seriesUid', valueOid: `urn:oid:${seriesUid}` });
   if (sopUid) out.push({ url: 'sopInstanceUid', valueOid: `urn:oid:${sopUid}` });
   if (sopClass) out.push({ url: 'sopClassUid', valueOid: `urn:oid:${sopClass}` });
-  if (ref.frameOfReferenceUid) out.push({ url: 'frameOfReferenceUid', valueOid: `urn:oid:${ref.frameOfReferenceUid}` });
+  const frameOfReference = oid(ref.frameOfReferenceUid, env, doc);
+  if (frameOfReference) out.push({ url: 'frameOfReferenceUid', valueOid: `urn:oid:${frameOfReference}` });
   for (const n of ref.sop?.frames ?? []) out.push({ url: 'frameNumber', valuePositiveInt: n });
   for (const n of ref.sop?.segments ?? []) out.push({ url: 'segmentNumber', valuePositiveInt: n });
   if (ref.graphicType) out.push({ url: 'graphicType', valueCode: ref.graphicType });
   if (ref.graphicData) out.push({ url: 'graphicData', valueString: ref.graphicData });
-  if (sopUid && where?.seriesUid) {
-    const study = where.studyUid ?? doc.instance.studyUid;
+  if (sopUid && seriesUid) {
+    const study = where?.studyUid ?? doc.instance.studyUid;
     const frames = ref.sop?.frames.length ? `/frames/${ref.sop.frames.join(',')}` : '';
-    out.push({ url: 'wadoRsUrl', valueUrl: `${env.cfg.dicomwebBaseUrl}/studies/${study}/series/${where.seriesUid}/instances/${sopUid}${frames}` });
+    out.push({ url: 'wadoRsUrl', valueUrl: `${env.cfg.dicomwebBaseUrl}/studies/${study}/series/${seriesUid}/instances/${sopUid}${frames}` });
   }
   return out;
 }

@@ -26,7 +26,8 @@ function groupValue(scope: SrScope, group: SrNode): Pick<Observation, 'valueCode
   if (!finding) return {};
   if (finding.vt === 'CODE') {
     const cc = toCodeableConcept(codeValue(finding), scope.env.coding);
-    return cc ? { valueCodeableConcept: cc } : {};
+    // Unmapped (private) codes carry only their meaning, which is free text (spec 3.3).
+    return cc && (cc.coding || scope.doc.allowText) ? { valueCodeableConcept: cc } : {};
   }
   const text = textValue(finding);
   return text && scope.doc.allowText ? { valueString: text } : {};

@@ -1,7 +1,7 @@
 /**
  * Observation value[x], component and code helpers (spec 5.4 HAS PROPERTIES, 6.2 kinds table).
  */
-import { SYSTEM, toCodeableConcept } from '../coding.js';
+import { SYSTEM, isConcept, toCodeableConcept } from '../coding.js';
 import type { CodingEnv } from '../coding.js';
 import { toFhirDate, dtToFhirDateTime } from '../datetime.js';
 import { str } from '../dicom-json.js';
@@ -49,6 +49,8 @@ export function valueFields(node: SrNode, env: MapEnv, sop: string, allowText: b
   if (node.vt === 'NUM') return numFields(node, env, sop);
   if (node.vt === 'CODE') {
     const cc = toCodeableConcept(codeValue(node), env.coding);
+    // A value from an unmapped (private) scheme is only its meaning, i.e. free text (spec 3.3).
+    if (cc && !cc.coding && !allowText) return { dataAbsentReason: absent('masked') };
     return cc ? { valueCodeableConcept: cc } : { dataAbsentReason: absent('unknown') };
   }
   if (node.vt === 'TEXT') {
@@ -68,10 +70,26 @@ function temporalFields(node: SrNode, env: MapEnv): ValueFields {
   return m ? { valueTime: `${m[1]}:${m[2] ?? '00'}:${m[3] ?? '00'}${m[4] ?? ''}` } : {};
 }
 
-/** HAS PROPERTIES children that carry values become components (spec 5.4). */
+/** TID 312 normal range limits (CID 223), as HAS PROPERTIES NUM of a measurement. */
+const RANGE_LIMIT = { high: 'SCT:371933006', low: 'SCT:385524004' } as const;
+
+const isRangeLimit = (n: SrNode): boolean => n.vt === 'NUM' && isConcept(n.concept, RANGE_LIMIT.high, RANGE_LIMIT.low);
+
+/** Normal range (TID 312) -> referenceRange (spec 6.2). */
+export function referenceRange(node: SrNode, env: MapEnv, sop: string): Observation['referenceRange'] {
+  const range: { low?: Quantity; high?: Quantity } = {};
+  for (const p of node.children.filter((c) => c.rel === 'HAS PROPERTIES' && isRangeLimit(c))) {
+    const q = toQuantity(numValue(p), env.coding, { sopInstanceUid: sop, path: p.path });
+    if (q) range[isConcept(p.concept, RANGE_LIMIT.high) ? 'high' : 'low'] = q;
+  }
+  if (!range.low && !range.high) return undefined;
+  return [{ ...(range.low ? { low: range.low } : {}), ...(range.high ? { high: range.high } : {}) }];
+}
+
+/** Other HAS PROPERTIES children that carry values become components (spec 5.4). */
 export function components(node: SrNode, env: MapEnv, sop: string, allowText: boolean): ObservationComponent[] {
   const out: ObservationComponent[] = [];
-  for (const p of node.children.filter((c) => c.rel === 'HAS PROPERTIES')) {
+  for (const p of node.children.filter((c) => c.rel === 'HAS PROPERTIES' && !isRangeLimit(c))) {
     const code = toCodeableConcept(p.concept, env.coding);
     if (!code) continue;
     const fields = ['DATE', 'TIME', 'DATETIME'].includes(p.vt) ? temporalFields(p, env) : valueFields(p, env, sop, allowText);
@@ -94,7 +112,8 @@ export function modifierExtensions(mods: Modifiers, env: MapEnv, allowText: bool
   const url = `${env.cfg.canonicalBase}/StructureDefinition/dicom-concept-modifier`;
   return mods.others.flatMap((m) => {
     const concept = toCodeableConcept(m.concept, env.coding);
-    const value = m.code ? toCodeableConcept(m.code, env.coding) : undefined;
+    const coded = m.code ? toCodeableConcept(m.code, env.coding) : undefined;
+    const value = coded && (coded.coding || allowText) ? coded : undefined;
     const parts: Extension[] = [];
     if (concept) parts.push({ url: 'concept', valueCodeableConcept: concept });
     if (value) parts.push({ url: 'value', valueCodeableConcept: value });

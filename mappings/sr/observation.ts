@@ -11,7 +11,7 @@ import { allowPersonNames } from '../text-policy.js';
 import type { ItemKind } from './classify.js';
 import type { SrNode } from './content-tree.js';
 import type { Modifiers } from './modifiers.js';
-import { bodySiteOf, components, conceptWithModifiers, modifierExtensions, valueFields } from './observation-values.js';
+import { bodySiteOf, components, conceptWithModifiers, modifierExtensions, referenceRange, valueFields } from './observation-values.js';
 import { type MappedObservation, type SrScope, contextOf, itemKey } from './scope.js';
 
 export interface ObservationInput {
@@ -84,6 +84,7 @@ export function toObservation(scope: SrScope, input: ObservationInput): MappedOb
   const bodySite = bodySiteOf(mods, env);
   const method = toCodeableConcept(mods.method, env.coding);
   const component = components(node, env, sop, doc.allowText);
+  const range = referenceRange(node, env, sop);
   const derivedFrom = dedupe(input.derivedFrom);
   const resource: Observation = {
     resourceType: 'Observation',
@@ -103,6 +104,7 @@ export function toObservation(scope: SrScope, input: ObservationInput): MappedOb
     ...(bodySite ? { bodySite } : {}),
     ...(method ? { method } : {}),
     ...(input.deviceRef ? { device: { reference: input.deviceRef } } : {}),
+    ...(range ? { referenceRange: range } : {}),
     ...(nonEmpty(input.hasMember) ? { hasMember: input.hasMember.map((reference) => ({ reference })) } : {}),
     ...(derivedFrom.length > 0 ? { derivedFrom } : {}),
     ...(component.length > 0 ? { component } : {}),

@@ -45,9 +45,9 @@ export function ctInstance(sop = '2.25.10001.1.1', instanceNumber = 1): DicomDat
 const LANGUAGE = contentItem('HAS CONCEPT MOD', 'CODE', ['121049', 'DCM', 'Language of Content Item and Descendants'],
   codeValue('en-US', 'RFC5646', 'English (United States)'));
 
-/** 9.b: TID 1500, one measurement group with 2 NUM and 1 qualitative CODE. */
-export function tid1500Instance(): DicomDataset {
-  const group = contentItem('CONTAINS', 'CONTAINER', ['125007', 'DCM', 'Measurement Group'], containerValue('1410'), [
+/** 9.b content item 1.6.1: the measurement group. */
+function measurementGroup(): DicomDataset {
+  return contentItem('CONTAINS', 'CONTAINER', ['125007', 'DCM', 'Measurement Group'], containerValue('1410'), [
     contentItem('HAS OBS CONTEXT', 'TEXT', ['112039', 'DCM', 'Tracking Identifier'], textValue('Nodule 1')),
     contentItem('HAS OBS CONTEXT', 'UIDREF', ['112040', 'DCM', 'Tracking Unique Identifier'], uidValue('2.25.10001.2.1.100')),
     contentItem('CONTAINS', 'CODE', ['276214006', 'SCT', 'Finding category'], codeValue('49755003', 'SCT', 'Morphologically abnormal structure')),
@@ -65,13 +65,17 @@ export function tid1500Instance(): DicomDataset {
     contentItem('CONTAINS', 'NUM', ['118565006', 'SCT', 'Volume'], numValue('1023', ['mm3', 'UCUM', 'cubic millimeter'])),
     contentItem('CONTAINS', 'CODE', ['246112005', 'SCT', 'Severity'], codeValue('255604002', 'SCT', 'Mild')),
   ]);
+}
+
+/** 9.b: TID 1500, one measurement group with 2 NUM and 1 qualitative CODE. */
+export function tid1500Instance(): DicomDataset {
   const root = contentItem(undefined, 'CONTAINER', ['126000', 'DCM', 'Imaging Measurement Report'], containerValue('1500'), [
     LANGUAGE,
     contentItem('HAS OBS CONTEXT', 'CODE', ['121005', 'DCM', 'Observer Type'], codeValue('121007', 'DCM', 'Device')),
     contentItem('HAS OBS CONTEXT', 'UIDREF', ['121012', 'DCM', 'Device Observer UID'], uidValue('2.25.777')),
     contentItem('HAS OBS CONTEXT', 'TEXT', ['121013', 'DCM', 'Device Observer Name'], textValue('NoduleAI')),
     contentItem('HAS CONCEPT MOD', 'CODE', ['121058', 'DCM', 'Procedure reported'], codeValue('25045-6', 'LN', 'CT unspecified body region')),
-    contentItem('CONTAINS', 'CONTAINER', ['126010', 'DCM', 'Imaging Measurements'], containerValue(), [group]),
+    contentItem('CONTAINS', 'CONTAINER', ['126010', 'DCM', 'Imaging Measurements'], containerValue(), [measurementGroup()]),
   ]);
   return {
     ...STUDY_HEADER,
