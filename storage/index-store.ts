@@ -41,8 +41,8 @@ export interface IndexStore {
    */
   insertInstance(record: InstanceRecord, policy: DuplicatePolicy): Promise<InsertOutcome>;
 
-  /** True when some committed instance references this blob key. */
-  isBlobReferenced(tenant: string, blobKey: string): Promise<boolean>;
+  /** The study of the committed instance that references this blob key, if any. */
+  studyOfBlob(tenant: string, blobKey: string): Promise<string | undefined>;
 
   /** Recomputes counts and modalities of a study and its series from its instances. */
   recount(tenant: string, studyUid: string): Promise<void>;

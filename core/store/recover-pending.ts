@@ -11,7 +11,9 @@ export async function recoverPending(index: IndexStore, blobs: BlobStore, before
   let deleted = 0;
   let committed = 0;
   for (const p of await index.listPending(before.toISOString())) {
-    if (await index.isBlobReferenced(p.tenant, p.blobKey)) {
+    const studyUid = await index.studyOfBlob(p.tenant, p.blobKey);
+    if (studyUid !== undefined) {
+      await index.recount(p.tenant, studyUid);
       committed++;
     } else {
       await blobs.delete(p.blobKey);

@@ -119,8 +119,9 @@ export class EmbeddedIndexStore implements IndexStore {
     for (const [key, values] of Object.entries(terms)) for (const v of values) stmt.run(level, tenant, key, v, rid);
   }
 
-  async isBlobReferenced(tenant: string, blobKey: string): Promise<boolean> {
-    return !!this.db.prepare('SELECT 1 FROM instances WHERE tenant = ? AND blob_key = ?').get(tenant, blobKey);
+  async studyOfBlob(tenant: string, blobKey: string): Promise<string | undefined> {
+    const row = this.db.prepare('SELECT study_uid FROM instances WHERE tenant = ? AND blob_key = ?').get(tenant, blobKey) as { study_uid: string } | undefined;
+    return row?.study_uid;
   }
 
   async recount(tenant: string, studyUid: string): Promise<void> {

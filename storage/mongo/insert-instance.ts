@@ -22,12 +22,14 @@ const MAX_RACES = 5;
  * interleaving there, across processes too. FerretDB 1.24 loses concurrent
  * updates of one document, so the caller runs inserts into one study one at
  * a time (KeyedLock): exact for one server process; with several processes
- * writing one study on FerretDB, recount() repairs afterwards. Crash window: a crash after 1 and before 3 leaves the instance
- * committed (isBlobReferenced → true) but its series/study missing or
- * under-counted, and a re-send is then reported as 'duplicate'. Step 4 comes
- * last, so such an instance always still has its pending entry; recount() of
- * its study repairs it (it rebuilds missing series/study documents from the
- * instances, see recount.ts).
+ * writing one study on FerretDB, recount() repairs afterwards.
+ *
+ * Crash window: a crash after 1 and before 3 leaves the instance committed
+ * (studyOfBlob finds it) but its series/study missing or under-counted,
+ * and a re-send is then reported as 'duplicate'. Step 4 comes last, so such
+ * an instance still has its pending entry; recount() of its study repairs it
+ * (it rebuilds missing series/study documents from the instances, see
+ * recount.ts).
  */
 export async function insertInstance(c: Collections, rec: InstanceRecord, policy: DuplicatePolicy): Promise<InsertOutcome> {
   for (let race = 0; race < MAX_RACES; race++) {

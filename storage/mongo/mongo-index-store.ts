@@ -11,9 +11,9 @@ import { mapMongoError } from './mongo-errors.js';
 import { recount } from './recount.js';
 import { termsFilter } from './terms.js';
 
-/** Studies newest first, series and instances by number; `seq` (insertion order) breaks ties, as `id` does in SQLite. */
 const COLLECTION = { study: 'studies', series: 'series', instance: 'instances' } as const;
 const CONVERT: Record<QueryLevel, (d: any) => LevelRecord> = { study: docToStudy, series: docToSeries, instance: docToInstance };
+/** Studies newest first, series and instances by number; `seq` (insertion order) breaks ties, as `id` does in SQLite. */
 const ORDER = {
   study: { sortKey: -1, seq: -1 },
   series: { sortKey: 1, seq: 1 },
@@ -32,9 +32,11 @@ export interface MongoIndexStoreOptions {
  * The metadata index on MongoDB, or anything speaking its protocol well
  * enough: tested against FerretDB 1.24 (SQLite backend), which has no
  * multi-document transactions, so inserts are ordered single-document writes
- * (insert-instance.ts) and search terms use only operators both servers
- * evaluate alike (terms.ts). Collections: studies, series, instances, pending;
- * every document carries its tenant and every query filters on it.
+ * (insert-instance.ts), writes to one study are serialised in this process
+ * because FerretDB loses concurrent updates of a document (keyed-lock.ts),
+ * and search terms use only operators both servers evaluate alike (terms.ts).
+ * Collections: studies, series, instances, pending; every document carries
+ * its tenant and every query filters on it.
  */
 export class MongoIndexStore implements IndexStore {
   private readonly studyLock = new KeyedLock();
@@ -81,8 +83,8 @@ export class MongoIndexStore implements IndexStore {
     return this.run(() => this.studyLock.run(studyKey(rec.tenant, rec.studyUid), () => insertInstance(this.c, rec, policy)));
   }
 
-  isBlobReferenced(tenant: string, blobKey: string): Promise<boolean> {
-    return this.run(async () => (await this.c.instances.findOne({ tenant, blobKey }, { projection: { _id: 1 } })) !== null);
+  studyOfBlob(tenant: string, blobKey: string): Promise<string | undefined> {
+    return this.run(async () => (await this.c.instances.findOne({ tenant, blobKey }, { projection: { studyUid: 1 } }))?.studyUid);
   }
 
   recount(tenant: string, studyUid: string): Promise<void> {

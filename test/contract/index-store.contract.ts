@@ -95,13 +95,13 @@ export function describeIndexStoreContract(name: string, open: () => Promise<Ind
       await insertAll(store(), [a, instance({ tenant: t, study: '1', series: '1.1', sop: '1.1.2' })]);
       const b = instance({ tenant: t, study: '1', series: '1.1', sop: '1.1.1', sha: 'b'.repeat(64), sortKeys: { instance: '0000000000009' } });
       assert.deepEqual(await store().insertInstance(b, 'reject'), { kind: 'duplicate', existing: asRead(a) });
-      assert.equal(await store().isBlobReferenced(t, b.blobKey), false);
+      assert.equal((await store().studyOfBlob(t, b.blobKey)) !== undefined, false);
 
       await store().addPending({ tenant: t, blobKey: b.blobKey, startedAt: '2024-01-01T00:00:00.000Z' });
       assert.deepEqual(await store().insertInstance(b, 'overwrite'), { kind: 'replaced', previous: asRead(a) });
       assert.deepEqual(await store().findInstances({ tenant: t, studyUid: '1', sopUid: '1.1.1' }), [asRead(b)]);
-      assert.equal(await store().isBlobReferenced(t, a.blobKey), false);
-      assert.equal(await store().isBlobReferenced(t, b.blobKey), true);
+      assert.equal((await store().studyOfBlob(t, a.blobKey)) !== undefined, false);
+      assert.equal((await store().studyOfBlob(t, b.blobKey)) !== undefined, true);
       assert.deepEqual((await store().listPending('2030-01-01T00:00:00.000Z')).filter((p) => p.tenant === t), []);
       await assertCounts(t, '1', { numSeries: 1, numInstances: 2 }, { '1.1': 2 });
 
@@ -119,7 +119,7 @@ export function describeIndexStoreContract(name: string, open: () => Promise<Ind
       await assertCounts(t, '1', { numSeries: 1, numInstances: 1 }, { '1.1': 1 });
       await assertCounts(t, '2', { numSeries: 1, numInstances: 1 }, { '2.1': 1 });
       assert.deepEqual(await store().findInstances({ tenant: t, studyUid: '2' }).then((r) => r.map((i) => i.sopUid)), ['2.1.1']);
-      assert.equal(await store().isBlobReferenced(t, stray.blobKey), false);
+      assert.equal((await store().studyOfBlob(t, stray.blobKey)) !== undefined, false);
     });
 
     it('keeps counts exact under 50 concurrent inserts into overlapping series (with re-sends among them)', async () => {
@@ -162,9 +162,9 @@ export function describeIndexStoreContract(name: string, open: () => Promise<Ind
       const a = instance({ tenant: t, study: '1', series: '1.1', sop: '1.1.1' });
       await store().addPending({ tenant: t, blobKey: `${t}/instances/pending-only.dcm`, startedAt: '2024-01-01T00:00:00.000Z' });
       await insertAll(store(), [a]);
-      assert.equal(await store().isBlobReferenced(t, a.blobKey), true);
-      assert.equal(await store().isBlobReferenced(t, `${t}/instances/pending-only.dcm`), false);
-      assert.equal(await store().isBlobReferenced(freshTenant(), a.blobKey), false);
+      assert.equal((await store().studyOfBlob(t, a.blobKey)) !== undefined, true);
+      assert.equal((await store().studyOfBlob(t, `${t}/instances/pending-only.dcm`)) !== undefined, false);
+      assert.equal((await store().studyOfBlob(freshTenant(), a.blobKey)) !== undefined, false);
     });
 
     it('never lets records of one tenant leak into another (same UIDs in both)', async () => {
@@ -184,7 +184,7 @@ export function describeIndexStoreContract(name: string, open: () => Promise<Ind
         const byName = (n: InstanceRecord) => [{ key: 'PatientName', op: 'any' as const, values: n.terms.study.PatientName }];
         assert.deepEqual(await matching(store(), { tenant: t, level: 'study', conditions: byName(other) }), []);
         assert.deepEqual(await matching(store(), { tenant: t, level: 'study', conditions: byName(mine) }), ['1']);
-        assert.equal(await store().isBlobReferenced(t, other.blobKey), false);
+        assert.equal((await store().studyOfBlob(t, other.blobKey)) !== undefined, false);
       }
     });
 

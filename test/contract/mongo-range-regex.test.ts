@@ -30,7 +30,7 @@ function toJs(body: string): RegExp {
 
 test('rangeRegex matches exactly the strings between its bounds (code point order)', () => {
   const all = strings();
-  const bounds = all.filter((_, i) => i % 7 === 0).concat(['', '0', '1', '9.', 'A.a']);
+  const bounds = all.filter((_, i) => i % 149 === 0).concat(['', '0', '1', '9.', 'A.a']);
   for (const from of [undefined, ...bounds]) {
     for (const to of [undefined, ...bounds]) {
       const body = rangeRegex(from, to);

@@ -82,7 +82,7 @@ describe('MongoIndexStore specifics', () => {
 
     assert.equal((await store.getStudy(t, '1'))?.numInstances, 1);
     assert.equal(await store.getStudy(t, '2'), undefined);
-    assert.equal(await store.isBlobReferenced(t, crashedStudy.blobKey), true); // what recoverPending looks at
+    assert.equal((await store.studyOfBlob(t, crashedStudy.blobKey)) !== undefined, true); // what recoverPending looks at
     assert.equal((await store.insertInstance(crashedStudy, 'reject')).kind, 'duplicate'); // a re-send does not repair
 
     await store.recount(t, '1');

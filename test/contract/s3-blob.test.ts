@@ -41,8 +41,9 @@ describeBlobStoreContract('s3', async () => {
   const admin = new S3Client({ region: opts.region, endpoint: opts.endpoint, forcePathStyle: opts.forcePathStyle });
   return {
     store,
-    async leftovers() {
-      const out = await admin.send(new ListMultipartUploadsCommand({ Bucket: opts.bucket, Prefix: prefix }));
+    // Open multipart uploads of the key (MinIO lists them only for a full object name, not a folder prefix).
+    async leftovers(key) {
+      const out = await admin.send(new ListMultipartUploadsCommand({ Bucket: opts.bucket, Prefix: prefix + key }));
       return (out.Uploads ?? []).map((u) => `multipart upload of ${u.Key}`);
     },
     async dispose() {

@@ -52,4 +52,4 @@ function required(name: string): string {
 }
 
 /** Backends every HTTP suite runs on. */
-export const BACKENDS: Backend[] = ['embedded+fs'];
+export const BACKENDS: Backend[] = ['embedded+fs', 'mongodb+s3'];
