@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import type { StoreResult } from '../core/store/store-instance.js';
+import type { InstanceRecord } from '../storage/model.js';
 
 /** What the DICOMweb layer needs from the server around it. */
 export interface DicomwebContext {
@@ -9,4 +10,6 @@ export interface DicomwebContext {
   baseUrl(req: Request): string;
   /** Called after a STOW with its results (FHIR sync hooks in here). */
   onStored?(tenant: string, results: StoreResult[]): void;
+  /** Called after instances were deleted (FHIR resources derived from them follow). */
+  onDeleted?(tenant: string, studyUid: string, removed: InstanceRecord[]): void;
 }

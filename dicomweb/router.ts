@@ -4,6 +4,7 @@ import type { DicomwebContext } from './context.js';
 import { dicomwebErrorHandler, sendDicomError } from './http-errors.js';
 import { handleSearch, type QidoDeps } from './qido/qido-handler.js';
 import { handleStore } from './stow/stow-handler.js';
+import { handleDelete } from './delete/delete-handler.js';
 
 export interface DicomwebDeps {
   store: StoreDeps;
@@ -26,6 +27,11 @@ export function dicomwebRouter(deps: DicomwebDeps): Router {
   r.get('/studies/:study/series', search('series'));
   r.get('/studies/:study/instances', search('instance'));
   r.get('/studies/:study/series/:series/instances', search('instance'));
+
+  const del = handleDelete({ index: deps.store.index, blobs: deps.store.blobs }, deps.ctx);
+  r.delete('/studies/:study', del);
+  r.delete('/studies/:study/series/:series', del);
+  r.delete('/studies/:study/series/:series/instances/:instance', del);
 
   r.use((_req, res) => sendDicomError(res, 404, 'no such DICOMweb resource'));
   r.use(dicomwebErrorHandler(deps.log));

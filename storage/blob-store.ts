@@ -34,4 +34,8 @@ export const blobKeys = {
   thumbnail(instanceKey: string): string {
     return instanceKey.replace(/\.dcm$/, '') + '_thumb.png';
   },
+  /** Everything cached beside an instance, deleted with it. */
+  derived(instanceKey: string): string[] {
+    return [blobKeys.thumbnail(instanceKey)];
+  },
 };

@@ -48,6 +48,14 @@ export interface IndexStore {
   recount(tenant: string, studyUid: string): Promise<void>;
 
   findInstances(scope: InstanceScope): Promise<InstanceRecord[]>;
+
+  /**
+   * Removes the instances in scope and returns them. Series and studies left
+   * empty are removed; the others get counts, modalities and search terms
+   * rebuilt from their remaining instances, so no search matches on values
+   * only a deleted instance had. Blobs are the caller's to delete.
+   */
+  deleteInstances(scope: InstanceScope): Promise<InstanceRecord[]>;
   getStudy(tenant: string, studyUid: string): Promise<StudyRecord | undefined>;
   getSeries(tenant: string, studyUid: string, seriesUid: string): Promise<SeriesRecord | undefined>;
 

@@ -6,7 +6,8 @@ import type { IndexStore, InstanceScope, PendingBlob } from '../index-store.js';
 import type {
   DuplicatePolicy, InsertOutcome, InstanceRecord, LevelQuery, LevelRecord, QueryPage, SeriesRecord, StudyRecord,
 } from '../model.js';
-import { LEVEL_CODE, SCHEMA } from './schema.js';
+import { LEVEL_CODE, MIGRATIONS, SCHEMA } from './schema.js';
+import { deleteInstancesTx } from './delete-instances.js';
 import { conditionSql } from './term-sql.js';
 import { rowToInstance, rowToSeries, rowToStudy, unionModalities } from './rows.js';
 
@@ -27,6 +28,7 @@ export class EmbeddedIndexStore implements IndexStore {
     this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
+    migrate(this.db);
   }
 
   async addPending(p: PendingBlob): Promise<void> {
@@ -59,10 +61,10 @@ export class EmbeddedIndexStore implements IndexStore {
     const seriesId = this.upsertSeries(rec);
     this.upsertStudy(rec, seriesId.created);
     const id = this.db.prepare(
-      `INSERT INTO instances (tenant, study_uid, series_uid, sop_uid, sop_class_uid, ts_uid, blob_key, size, sha256, attrs, sort_key, stored_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO instances (tenant, study_uid, series_uid, sop_uid, sop_class_uid, ts_uid, blob_key, size, sha256, attrs, sort_key, stored_at, contrib)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(rec.tenant, rec.studyUid, rec.seriesUid, rec.sopUid, rec.sopClassUid, rec.transferSyntaxUid, rec.blobKey, rec.size,
-      rec.sha256, JSON.stringify(rec.attrs), rec.sortKeys.instance, rec.storedAt).lastInsertRowid as number;
+      rec.sha256, JSON.stringify(rec.attrs), rec.sortKeys.instance, rec.storedAt, contribution(rec)).lastInsertRowid as number;
     this.addTerms(LEVEL_CODE.instance, rec.tenant, id, rec.terms.instance);
     this.db.prepare('DELETE FROM pending WHERE blob_key = ?').run(rec.blobKey);
     return { kind: 'inserted' };
@@ -70,8 +72,9 @@ export class EmbeddedIndexStore implements IndexStore {
 
   private replaceInstance(rec: InstanceRecord, id: number): void {
     this.db.prepare(
-      'UPDATE instances SET sop_class_uid = ?, ts_uid = ?, blob_key = ?, size = ?, sha256 = ?, attrs = ?, sort_key = ?, stored_at = ? WHERE id = ?',
-    ).run(rec.sopClassUid, rec.transferSyntaxUid, rec.blobKey, rec.size, rec.sha256, JSON.stringify(rec.attrs), rec.sortKeys.instance, rec.storedAt, id);
+      'UPDATE instances SET sop_class_uid = ?, ts_uid = ?, blob_key = ?, size = ?, sha256 = ?, attrs = ?, sort_key = ?, stored_at = ?, contrib = ? WHERE id = ?',
+    ).run(rec.sopClassUid, rec.transferSyntaxUid, rec.blobKey, rec.size, rec.sha256, JSON.stringify(rec.attrs), rec.sortKeys.instance,
+      rec.storedAt, contribution(rec), id);
     this.db.prepare('DELETE FROM terms WHERE level = ? AND rid = ?').run(LEVEL_CODE.instance, id);
     this.addTerms(LEVEL_CODE.instance, rec.tenant, id, rec.terms.instance);
   }
@@ -154,6 +157,10 @@ export class EmbeddedIndexStore implements IndexStore {
     return (this.db.prepare(sql + ` ORDER BY ${ORDER.instance}`).all(...params) as any[]).map(rowToInstance);
   }
 
+  async deleteInstances(s: InstanceScope): Promise<InstanceRecord[]> {
+    return this.db.transaction(() => deleteInstancesTx(this.db, s))();
+  }
+
   async getStudy(tenant: string, studyUid: string): Promise<StudyRecord | undefined> {
     const row = this.db.prepare('SELECT * FROM studies WHERE tenant = ? AND study_uid = ?').get(tenant, studyUid);
     return row ? rowToStudy(row) : undefined;
@@ -192,3 +199,15 @@ export class EmbeddedIndexStore implements IndexStore {
   }
 }
 
+
+/** What an instance contributes to its series and study terms, kept to rebuild them after a delete. */
+function contribution(rec: InstanceRecord): string {
+  return JSON.stringify({ study: rec.terms.study, series: rec.terms.series });
+}
+
+function migrate(db: Database.Database): void {
+  for (const m of MIGRATIONS) {
+    const cols = db.prepare(`PRAGMA table_info(${m.table})`).all() as Array<{ name: string }>;
+    if (!cols.some((c) => c.name === m.column)) db.exec(m.ddl);
+  }
+}

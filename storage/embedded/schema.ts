@@ -5,6 +5,11 @@
  */
 export const LEVEL_CODE = { study: 1, series: 2, instance: 3 } as const;
 
+/** Columns added after the first release, for index files created before them. */
+export const MIGRATIONS: Array<{ table: string; column: string; ddl: string }> = [
+  { table: 'instances', column: 'contrib', ddl: "ALTER TABLE instances ADD COLUMN contrib TEXT NOT NULL DEFAULT '{}'" },
+];
+
 export const SCHEMA = `
 PRAGMA journal_mode = WAL;
 CREATE TABLE IF NOT EXISTS studies (
@@ -46,6 +51,7 @@ CREATE TABLE IF NOT EXISTS instances (
   attrs TEXT NOT NULL,
   sort_key TEXT NOT NULL,
   stored_at TEXT NOT NULL,
+  contrib TEXT NOT NULL DEFAULT '{}',
   UNIQUE (tenant, sop_uid)
 );
 CREATE INDEX IF NOT EXISTS instances_series ON instances (tenant, study_uid, series_uid, sort_key);

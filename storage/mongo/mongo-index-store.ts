@@ -9,6 +9,7 @@ import { insertInstance } from './insert-instance.js';
 import { KeyedLock } from './keyed-lock.js';
 import { mapMongoError } from './mongo-errors.js';
 import { recount } from './recount.js';
+import { deleteInstances } from './delete-instances.js';
 import { termsFilter } from './terms.js';
 
 const COLLECTION = { study: 'studies', series: 'series', instance: 'instances' } as const;
@@ -85,6 +86,10 @@ export class MongoIndexStore implements IndexStore {
 
   studyOfBlob(tenant: string, blobKey: string): Promise<string | undefined> {
     return this.run(async () => (await this.c.instances.findOne({ tenant, blobKey }, { projection: { studyUid: 1 } }))?.studyUid);
+  }
+
+  deleteInstances(scope: InstanceScope): Promise<InstanceRecord[]> {
+    return this.run(() => this.studyLock.run(studyKey(scope.tenant, scope.studyUid), () => deleteInstances(this.c, scope)));
   }
 
   recount(tenant: string, studyUid: string): Promise<void> {

@@ -10,6 +10,7 @@ import type { IndexStore } from '../../storage/index-store.js';
 import type { InstanceRecord } from '../../storage/model.js';
 import { freshTenant, insertAll, instance, matching } from './index-fixtures.js';
 import { describeQueryContract } from './index-query.contract.js';
+import { describeDeleteContract } from './index-delete.contract.js';
 
 export interface IndexStoreHarness {
   store: IndexStore;
@@ -189,6 +190,7 @@ export function describeIndexStoreContract(name: string, open: () => Promise<Ind
     });
 
     describeQueryContract(store);
+    describeDeleteContract(store);
 
     async function assertCounts(t: string, studyUid: string, study: { numSeries: number; numInstances: number }, series: Record<string, number>) {
       const s = await store().getStudy(t, studyUid);

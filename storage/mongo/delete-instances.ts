@@ -1,0 +1,54 @@
+import type { InstanceScope } from '../index-store.js';
+import type { InstanceRecord } from '../model.js';
+import type { Collections } from './collections.js';
+import { docToInstance, type InstanceDoc } from './documents.js';
+import { termValues } from './terms.js';
+
+/**
+ * Deletes instances, then rebuilds their series and study from the instances
+ * that remain (each instance keeps what it contributed in `parents`), with
+ * $set rather than $addToSet so no search term outlives its last instance.
+ * Runs under the caller's per-study lock. Not atomic across documents
+ * (FerretDB 1.x has no transactions): instances go first, so a search never
+ * returns an instance whose document is gone; a crash between steps leaves
+ * parent counts that recount() repairs.
+ */
+export async function deleteInstances(c: Collections, s: InstanceScope): Promise<InstanceRecord[]> {
+  const filter: Record<string, string> = { tenant: s.tenant, studyUid: s.studyUid };
+  if (s.seriesUid) filter.seriesUid = s.seriesUid;
+  if (s.sopUid) filter.sopUid = s.sopUid;
+  const docs = await c.instances.find(filter).toArray();
+  if (docs.length === 0) return [];
+  await c.instances.deleteMany({ _id: { $in: docs.map((d) => d._id!) } });
+  const left = await c.instances.find({ tenant: s.tenant, studyUid: s.studyUid }, { projection: { seriesUid: 1, parents: 1 } }).toArray();
+  for (const seriesUid of new Set(docs.map((d) => d.seriesUid))) await rebuildSeries(c, s.tenant, seriesUid, left.filter((d) => d.seriesUid === seriesUid));
+  await rebuildStudy(c, s.tenant, s.studyUid, left);
+  return docs.map(docToInstance);
+}
+
+type Remaining = Pick<InstanceDoc, 'seriesUid' | 'parents'>[];
+
+async function rebuildSeries(c: Collections, tenant: string, seriesUid: string, left: Remaining): Promise<void> {
+  if (left.length === 0) {
+    await c.series.deleteOne({ tenant, seriesUid });
+    return;
+  }
+  const t = union(left.map((d) => d.parents.seriesTerms));
+  await c.series.updateOne({ tenant, seriesUid }, { $set: { numInstances: left.length, t } });
+}
+
+async function rebuildStudy(c: Collections, tenant: string, studyUid: string, left: Remaining): Promise<void> {
+  if (left.length === 0) {
+    await c.studies.deleteOne({ tenant, studyUid });
+    return;
+  }
+  const modalities: string[] = [];
+  for (const d of left) for (const m of termValues(d.parents.seriesTerms, 'Modality')) if (!modalities.includes(m)) modalities.push(m);
+  const numSeries = new Set(left.map((d) => d.seriesUid)).size;
+  const t = union(left.map((d) => d.parents.studyTerms));
+  await c.studies.updateOne({ tenant, studyUid }, { $set: { numInstances: left.length, numSeries, modalities, t } });
+}
+
+function union(lists: string[][]): string[] {
+  return [...new Set(lists.flat())];
+}
