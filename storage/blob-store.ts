@@ -29,7 +29,8 @@ export const blobKeys = {
   /** Instance bytes: random id, so a key never depends on a UID a client sent. */
   instance(tenant: string, id: string): string {
     if (!SAFE.test(tenant) || !SAFE.test(id)) throw new Error('unsafe blob key component');
-    return `${tenant}/instances/${id}.dcm`;
+    // Two-character fan-out keeps folders (and S3 prefixes) small.
+    return `${tenant}/instances/${id.slice(0, 2)}/${id}.dcm`;
   },
   thumbnail(instanceKey: string): string {
     return instanceKey.replace(/\.dcm$/, '') + '_thumb.png';

@@ -14,6 +14,7 @@ import type { BlobStore, ByteRange } from './blob-store.js';
  */
 export class FsBlobStore implements BlobStore {
   private readonly tmpDir: string;
+  private readonly knownDirs = new Set<string>();
 
   constructor(private readonly root: string) {
     this.tmpDir = join(root, '.tmp');
@@ -40,8 +41,13 @@ export class FsBlobStore implements BlobStore {
     try {
       await pipeline(body, createWriteStream(tmp));
       await fsync(tmp);
-      await mkdir(dirname(this.path(key)), { recursive: true });
+      const dir = dirname(this.path(key));
+      if (!this.knownDirs.has(dir)) {
+        await mkdir(dir, { recursive: true });
+        this.knownDirs.add(dir);
+      }
       await rename(tmp, this.path(key));
+      await fsync(dir); // the rename itself must survive a power loss
     } catch (err) {
       await rm(tmp, { force: true });
       throw err;

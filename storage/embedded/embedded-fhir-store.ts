@@ -108,11 +108,13 @@ export class EmbeddedFhirStore implements FhirStore {
 
   // ---- dirty studies ------------------------------------------------------------------
 
-  async markDirty(tenant: string, studyUid: string): Promise<void> {
+  async markDirty(tenant: string, studyUid: string): Promise<DirtyStudy> {
+    const mark = { tenant, studyUid, token: randomUUID(), markedAt: this.now().toISOString() };
     this.db.prepare(
       `INSERT INTO fhir_study_sync (tenant, study_uid, token, marked_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (tenant, study_uid) DO UPDATE SET token = excluded.token, marked_at = excluded.marked_at`,
-    ).run(tenant, studyUid, randomUUID(), this.now().toISOString());
+    ).run(tenant, studyUid, mark.token, mark.markedAt);
+    return mark;
   }
 
   async listDirty(limit: number): Promise<DirtyStudy[]> {

@@ -8,6 +8,7 @@ import type {
 } from '../model.js';
 import { LEVEL_CODE, MIGRATIONS, SCHEMA } from './schema.js';
 import { deleteInstancesTx } from './delete-instances.js';
+import { WalSync } from './wal-sync.js';
 import { conditionSql } from './term-sql.js';
 import { rowToInstance, rowToSeries, rowToStudy, unionModalities } from './rows.js';
 
@@ -21,75 +22,97 @@ const ORDER = { study: 'sort_key DESC, id DESC', series: 'sort_key ASC, id ASC',
  */
 export class EmbeddedIndexStore implements IndexStore {
   private readonly db: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
+  private readonly wal: WalSync;
+  /** Parent terms known to be committed, per (level, rid): most instances repeat their series' and study's. */
+  private readonly knownTerms = new Map<string, Set<string>>();
+  private staged: Array<[string, string]> = [];
 
-  constructor(file: string, options: { synchronous?: 'FULL' | 'NORMAL' } = {}) {
+  constructor(file: string) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     this.db = new Database(file);
-    this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+    // NORMAL: commits are not fsynced inside the (synchronous) call; WalSync
+    // makes them durable before a store is acknowledged (group commit).
+    this.db.pragma('synchronous = NORMAL');
+    this.wal = new WalSync(`${file}-wal`);
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
     migrate(this.db);
   }
 
   async addPending(p: PendingBlob): Promise<void> {
-    this.db.prepare('INSERT OR REPLACE INTO pending (blob_key, tenant, started_at) VALUES (?, ?, ?)').run(p.blobKey, p.tenant, p.startedAt);
+    this.stmt('INSERT OR REPLACE INTO pending (blob_key, tenant, started_at) VALUES (?, ?, ?)').run(p.blobKey, p.tenant, p.startedAt);
   }
 
   async removePending(blobKey: string): Promise<void> {
-    this.db.prepare('DELETE FROM pending WHERE blob_key = ?').run(blobKey);
+    this.stmt('DELETE FROM pending WHERE blob_key = ?').run(blobKey);
   }
 
   async listPending(startedBefore: string): Promise<PendingBlob[]> {
-    const rows = this.db.prepare('SELECT blob_key, tenant, started_at FROM pending WHERE started_at < ?').all(startedBefore) as any[];
+    const rows = this.stmt('SELECT blob_key, tenant, started_at FROM pending WHERE started_at < ?').all(startedBefore) as any[];
     return rows.map((r) => ({ blobKey: r.blob_key, tenant: r.tenant, startedAt: r.started_at }));
   }
 
   async insertInstance(rec: InstanceRecord, policy: DuplicatePolicy): Promise<InsertOutcome> {
-    return this.db.transaction(() => this.insertTx(rec, policy))();
+    this.staged = [];
+    const outcome = this.db.transaction(() => this.insertTx(rec, policy))();
+    this.rememberStaged(); // only after commit: a rolled-back term must not be skipped later
+    await this.wal.sync();
+    return outcome;
+  }
+
+  /** Prepared statements are compiled once and reused. */
+  private stmt(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      if (this.statements.size > 500) this.statements.clear(); // query shapes vary with their conditions
+      this.statements.set(sql, (s = this.db.prepare(sql)));
+    }
+    return s;
   }
 
   private insertTx(rec: InstanceRecord, policy: DuplicatePolicy): InsertOutcome {
-    const existingRow = this.db.prepare('SELECT * FROM instances WHERE tenant = ? AND sop_uid = ?').get(rec.tenant, rec.sopUid);
+    const existingRow = this.stmt('SELECT * FROM instances WHERE tenant = ? AND sop_uid = ?').get(rec.tenant, rec.sopUid);
     if (existingRow) {
       const existing = rowToInstance(existingRow);
       const sameSeries = existing.studyUid === rec.studyUid && existing.seriesUid === rec.seriesUid;
       if (policy !== 'overwrite' || !sameSeries || existing.sha256 === rec.sha256) return { kind: 'duplicate', existing };
       this.replaceInstance(rec, (existingRow as any).id);
-      this.db.prepare('DELETE FROM pending WHERE blob_key = ?').run(rec.blobKey);
+      this.stmt('DELETE FROM pending WHERE blob_key = ?').run(rec.blobKey);
       return { kind: 'replaced', previous: existing };
     }
     const seriesId = this.upsertSeries(rec);
     this.upsertStudy(rec, seriesId.created);
-    const id = this.db.prepare(
+    const id = this.stmt(
       `INSERT INTO instances (tenant, study_uid, series_uid, sop_uid, sop_class_uid, ts_uid, blob_key, size, sha256, attrs, sort_key, stored_at, contrib)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(rec.tenant, rec.studyUid, rec.seriesUid, rec.sopUid, rec.sopClassUid, rec.transferSyntaxUid, rec.blobKey, rec.size,
       rec.sha256, JSON.stringify(rec.attrs), rec.sortKeys.instance, rec.storedAt, contribution(rec)).lastInsertRowid as number;
     this.addTerms(LEVEL_CODE.instance, rec.tenant, id, rec.terms.instance);
-    this.db.prepare('DELETE FROM pending WHERE blob_key = ?').run(rec.blobKey);
+    this.stmt('DELETE FROM pending WHERE blob_key = ?').run(rec.blobKey);
     return { kind: 'inserted' };
   }
 
   private replaceInstance(rec: InstanceRecord, id: number): void {
-    this.db.prepare(
+    this.stmt(
       'UPDATE instances SET sop_class_uid = ?, ts_uid = ?, blob_key = ?, size = ?, sha256 = ?, attrs = ?, sort_key = ?, stored_at = ?, contrib = ? WHERE id = ?',
     ).run(rec.sopClassUid, rec.transferSyntaxUid, rec.blobKey, rec.size, rec.sha256, JSON.stringify(rec.attrs), rec.sortKeys.instance,
       rec.storedAt, contribution(rec), id);
-    this.db.prepare('DELETE FROM terms WHERE level = ? AND rid = ?').run(LEVEL_CODE.instance, id);
+    this.stmt('DELETE FROM terms WHERE level = ? AND rid = ?').run(LEVEL_CODE.instance, id);
     this.addTerms(LEVEL_CODE.instance, rec.tenant, id, rec.terms.instance);
   }
 
   private upsertSeries(rec: InstanceRecord): { id: number; created: boolean } {
-    const row = this.db.prepare('SELECT id FROM series WHERE tenant = ? AND series_uid = ?').get(rec.tenant, rec.seriesUid) as any;
+    const row = this.stmt('SELECT id FROM series WHERE tenant = ? AND series_uid = ?').get(rec.tenant, rec.seriesUid) as any;
     let id: number;
     if (row) {
-      if ((this.db.prepare('SELECT study_uid FROM series WHERE id = ?').get(row.id) as any).study_uid !== rec.studyUid) {
+      if ((this.stmt('SELECT study_uid FROM series WHERE id = ?').get(row.id) as any).study_uid !== rec.studyUid) {
         throw new AppError('conflict', `Series ${rec.seriesUid} already belongs to another study`, 'series-in-other-study');
       }
       id = row.id;
-      this.db.prepare('UPDATE series SET num_instances = num_instances + 1, updated_at = ? WHERE id = ?').run(rec.storedAt, id);
+      this.stmt('UPDATE series SET num_instances = num_instances + 1, updated_at = ? WHERE id = ?').run(rec.storedAt, id);
     } else {
-      id = this.db.prepare(
+      id = this.stmt(
         'INSERT INTO series (tenant, study_uid, series_uid, attrs, sort_key, num_instances, updated_at) VALUES (?, ?, ?, ?, ?, 1, ?)',
       ).run(rec.tenant, rec.studyUid, rec.seriesUid, JSON.stringify(rec.attrs), rec.sortKeys.series, rec.storedAt)
         .lastInsertRowid as number;
@@ -99,16 +122,16 @@ export class EmbeddedIndexStore implements IndexStore {
   }
 
   private upsertStudy(rec: InstanceRecord, newSeries: boolean): void {
-    const row = this.db.prepare('SELECT id, modalities FROM studies WHERE tenant = ? AND study_uid = ?').get(rec.tenant, rec.studyUid) as any;
+    const row = this.stmt('SELECT id, modalities FROM studies WHERE tenant = ? AND study_uid = ?').get(rec.tenant, rec.studyUid) as any;
     let id: number;
     const modalities = unionModalities(row ? JSON.parse(row.modalities) : [], rec.terms.series.Modality ?? []);
     if (row) {
       id = row.id;
-      this.db.prepare(
+      this.stmt(
         'UPDATE studies SET num_instances = num_instances + 1, num_series = num_series + ?, modalities = ?, updated_at = ? WHERE id = ?',
       ).run(newSeries ? 1 : 0, JSON.stringify(modalities), rec.storedAt, id);
     } else {
-      id = this.db.prepare(
+      id = this.stmt(
         `INSERT INTO studies (tenant, study_uid, attrs, sort_key, modalities, num_series, num_instances, updated_at)
          VALUES (?, ?, ?, ?, ?, 1, 1, ?)`,
       ).run(rec.tenant, rec.studyUid, JSON.stringify(rec.attrs), rec.sortKeys.study, JSON.stringify(modalities), rec.storedAt)
@@ -118,33 +141,52 @@ export class EmbeddedIndexStore implements IndexStore {
   }
 
   private addTerms(level: number, tenant: string, rid: number, terms: Record<string, string[]>): void {
-    const stmt = this.db.prepare('INSERT OR IGNORE INTO terms (level, tenant, key, value, rid) VALUES (?, ?, ?, ?, ?)');
-    for (const [key, values] of Object.entries(terms)) for (const v of values) stmt.run(level, tenant, key, v, rid);
+    const stmt = this.stmt('INSERT OR IGNORE INTO terms (level, tenant, key, value, rid) VALUES (?, ?, ?, ?, ?)');
+    const cacheKey = `${level}:${rid}`;
+    const known = level === LEVEL_CODE.instance ? undefined : this.knownTerms.get(cacheKey);
+    for (const [key, values] of Object.entries(terms)) {
+      for (const v of values) {
+        const term = `${key}=${v}`;
+        if (known?.has(term)) continue;
+        stmt.run(level, tenant, key, v, rid);
+        if (level !== LEVEL_CODE.instance) this.staged.push([cacheKey, term]);
+      }
+    }
+  }
+
+  private rememberStaged(): void {
+    if (this.knownTerms.size > 10_000) this.knownTerms.clear();
+    for (const [cacheKey, term] of this.staged) {
+      let set = this.knownTerms.get(cacheKey);
+      if (!set) this.knownTerms.set(cacheKey, (set = new Set()));
+      set.add(term);
+    }
+    this.staged = [];
   }
 
   async studyOfBlob(tenant: string, blobKey: string): Promise<string | undefined> {
-    const row = this.db.prepare('SELECT study_uid FROM instances WHERE tenant = ? AND blob_key = ?').get(tenant, blobKey) as { study_uid: string } | undefined;
+    const row = this.stmt('SELECT study_uid FROM instances WHERE tenant = ? AND blob_key = ?').get(tenant, blobKey) as { study_uid: string } | undefined;
     return row?.study_uid;
   }
 
   async recount(tenant: string, studyUid: string): Promise<void> {
     this.db.transaction(() => {
-      this.db.prepare(
+      this.stmt(
         `UPDATE series SET num_instances = (SELECT count(*) FROM instances i WHERE i.tenant = series.tenant AND i.series_uid = series.series_uid)
          WHERE tenant = ? AND study_uid = ?`,
       ).run(tenant, studyUid);
-      this.db.prepare(
+      this.stmt(
         `UPDATE studies SET
            num_instances = (SELECT count(*) FROM instances i WHERE i.tenant = studies.tenant AND i.study_uid = studies.study_uid),
            num_series = (SELECT count(*) FROM series s WHERE s.tenant = studies.tenant AND s.study_uid = studies.study_uid)
          WHERE tenant = ? AND study_uid = ?`,
       ).run(tenant, studyUid);
       // Modalities as the inserts gathered them: the series-level Modality terms of the study's series.
-      const rows = this.db.prepare(
+      const rows = this.stmt(
         `SELECT t.value FROM series s JOIN terms t ON t.level = ? AND t.rid = s.id AND t.key = 'Modality'
          WHERE s.tenant = ? AND s.study_uid = ? ORDER BY s.id`,
       ).all(LEVEL_CODE.series, tenant, studyUid) as Array<{ value: string }>;
-      this.db.prepare('UPDATE studies SET modalities = ? WHERE tenant = ? AND study_uid = ?')
+      this.stmt('UPDATE studies SET modalities = ? WHERE tenant = ? AND study_uid = ?')
         .run(JSON.stringify(unionModalities([], rows.map((r) => r.value))), tenant, studyUid);
     })();
   }
@@ -154,20 +196,23 @@ export class EmbeddedIndexStore implements IndexStore {
     const params: unknown[] = [s.tenant, s.studyUid];
     if (s.seriesUid) (sql += ' AND series_uid = ?'), params.push(s.seriesUid);
     if (s.sopUid) (sql += ' AND sop_uid = ?'), params.push(s.sopUid);
-    return (this.db.prepare(sql + ` ORDER BY ${ORDER.instance}`).all(...params) as any[]).map(rowToInstance);
+    return (this.stmt(sql + ` ORDER BY ${ORDER.instance}`).all(...params) as any[]).map(rowToInstance);
   }
 
   async deleteInstances(s: InstanceScope): Promise<InstanceRecord[]> {
-    return this.db.transaction(() => deleteInstancesTx(this.db, s))();
+    this.knownTerms.clear(); // parents' terms are rebuilt
+    const removed = this.db.transaction(() => deleteInstancesTx(this.db, s))();
+    await this.wal.sync();
+    return removed;
   }
 
   async getStudy(tenant: string, studyUid: string): Promise<StudyRecord | undefined> {
-    const row = this.db.prepare('SELECT * FROM studies WHERE tenant = ? AND study_uid = ?').get(tenant, studyUid);
+    const row = this.stmt('SELECT * FROM studies WHERE tenant = ? AND study_uid = ?').get(tenant, studyUid);
     return row ? rowToStudy(row) : undefined;
   }
 
   async getSeries(tenant: string, studyUid: string, seriesUid: string): Promise<SeriesRecord | undefined> {
-    const row = this.db.prepare('SELECT * FROM series WHERE tenant = ? AND study_uid = ? AND series_uid = ?').get(tenant, studyUid, seriesUid);
+    const row = this.stmt('SELECT * FROM series WHERE tenant = ? AND study_uid = ? AND series_uid = ?').get(tenant, studyUid, seriesUid);
     return row ? rowToSeries(row) : undefined;
   }
 
@@ -185,16 +230,17 @@ export class EmbeddedIndexStore implements IndexStore {
       params.unshift(...parts.flatMap((p) => p.params));
     }
     const sql = `SELECT r.* FROM ${from} WHERE ${where.join(' AND ')} ORDER BY ${ORDER[q.level].replace(/(\w+) (ASC|DESC)/g, 'r.$1 $2')} LIMIT ? OFFSET ?`;
-    const rows = this.db.prepare(sql).all(...params, q.limit + 1, q.offset) as any[];
+    const rows = this.stmt(sql).all(...params, q.limit + 1, q.offset) as any[];
     const convert: (r: any) => LevelRecord = q.level === 'study' ? rowToStudy : q.level === 'series' ? rowToSeries : rowToInstance;
     return { records: rows.slice(0, q.limit).map(convert), more: rows.length > q.limit };
   }
 
   async ping(): Promise<void> {
-    this.db.prepare('SELECT 1').get();
+    this.stmt('SELECT 1').get();
   }
 
   async close(): Promise<void> {
+    await this.wal.close();
     this.db.close();
   }
 }
