@@ -8,7 +8,7 @@ import { describeIndexStoreContract } from './index-store.contract.js';
 describeIndexStoreContract('embedded (SQLite)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'contract-embedded-'));
   const file = join(dir, 'index.sqlite');
-  const store = new EmbeddedIndexStore(file, { synchronous: 'NORMAL' });
+  const store = new EmbeddedIndexStore(file);
   return {
     store,
     async damageCounts(tenant, studyUid) {
