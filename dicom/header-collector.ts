@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
+import { DEFAULT_DATASET_LIMITS, type DatasetLimits } from './dataset-limits.js';
 import { parseHeader, type ParsedHeader } from './parse-header.js';
 
 /**
@@ -17,7 +18,10 @@ export class HeaderCollector extends Transform {
   private failure?: Error;
   size = 0;
 
-  constructor(private readonly maxHeaderBytes: number) {
+  constructor(
+    private readonly maxHeaderBytes: number,
+    private readonly limits: DatasetLimits = DEFAULT_DATASET_LIMITS,
+  ) {
     super();
   }
 
@@ -40,13 +44,13 @@ export class HeaderCollector extends Transform {
 
   private attempt(complete: boolean): void {
     try {
-      this.header = parseHeader(Buffer.concat(this.chunks), complete);
+      this.header = parseHeader(Buffer.concat(this.chunks), complete, this.limits);
     } catch (err) {
       this.failure = err as Error;
     }
     if (this.header || this.failure) this.chunks = [];
     else if (this.collected >= this.maxHeaderBytes) {
-      this.failure = new HeaderTooLargeError(`header larger than ${this.maxHeaderBytes} bytes before Pixel Data`);
+      this.failure = new HeaderTooLargeError(`MAX_HEADER_BYTES=${this.maxHeaderBytes} exceeded: no Pixel Data within that many bytes`);
     } else this.nextAttempt = Math.min(this.collected * 4, this.maxHeaderBytes);
   }
 

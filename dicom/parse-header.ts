@@ -1,11 +1,15 @@
 import dcmjs from 'dcmjs';
+import { constants, inflateRawSync } from 'node:zlib';
+import { DEFAULT_DATASET_LIMITS, DatasetLimitError, type DatasetLimits } from './dataset-limits.js';
 import type { DicomDataset, DicomValue } from './dicom-json.js';
+import { withDefinedLengths } from './defined-lengths.js';
+import { scanDataset, scanMeta } from './element-scan.js';
 
 /**
  * Reads the PS3.10 header (File Meta + dataset up to Pixel Data) from the
  * first bytes of a file with dcmjs. The only place that knows dcmjs's reader.
  */
-const { DicomMessage, ReadBufferStream, DeflatedReadBufferStream } = dcmjs.data;
+const { DicomMessage, ReadBufferStream } = dcmjs.data;
 // dcmjs logs warnings that can quote attribute values (PHI); it must never write to our logs.
 dcmjs.log.disableAll();
 // Named loggers keep their own level; the validation one quotes VRs of every odd element.
@@ -16,6 +20,8 @@ const DEFLATED = '1.2.840.10008.1.2.1.99';
 const EXPLICIT_LE = '1.2.840.10008.1.2.1';
 const IMPLICIT_LE = '1.2.840.10008.1.2';
 const EXPLICIT_BE = '1.2.840.10008.1.2.2';
+/** File Meta Information holds a few UIDs and names (PS3.10 §7.1); more than this is a corrupt length. */
+const MAX_META_BYTES = 1024 * 1024;
 
 export interface ParsedHeader {
   meta: DicomDataset;
@@ -39,22 +45,25 @@ export function hasPart10Prefix(head: Uint8Array): boolean {
 /**
  * Parses `bytes` (a prefix of the file, or the whole file when `complete`).
  * Returns undefined when the prefix ends before Pixel Data and the file is longer:
- * the caller should supply more bytes. Throws when the data is not parseable.
+ * the caller should supply more bytes. Throws when the data is not parseable,
+ * and DatasetLimitError when reading it would cost more than `limits` allow
+ * (checked by element-scan.ts before dcmjs reads anything).
  */
-export function parseHeader(bytes: Uint8Array, complete: boolean): ParsedHeader | undefined {
+export function parseHeader(bytes: Uint8Array, complete: boolean, limits: DatasetLimits = DEFAULT_DATASET_LIMITS): ParsedHeader | undefined {
   if (!hasPart10Prefix(bytes)) {
     if (!complete && bytes.length < 132) return undefined;
     throw new NotDicomError('not a DICOM PS3.10 file: no "DICM" prefix after the 128-byte preamble');
   }
   const ab = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   try {
-    return readPart10(ab, complete, false);
+    return readPart10(ab, complete, false, limits);
   } catch (err) {
+    if (err instanceof DatasetLimitError || err instanceof NotDicomError) throw err;
     if (!complete && isEndOfData(err)) return undefined;
     // Character sets dcmjs cannot decode (e.g. ISO 2022 code extensions) are not
     // a reason to refuse an instance; read leniently and keep going.
     if (/character set/i.test(String((err as Error)?.message))) {
-      const lenient = readPart10(ab, complete, true);
+      const lenient = readPart10(ab, complete, true, limits);
       if (lenient && (lenient.reachedPixelData || complete)) return lenient;
       return undefined;
     }
@@ -62,23 +71,57 @@ export function parseHeader(bytes: Uint8Array, complete: boolean): ParsedHeader 
   }
 }
 
+/**
+ * Inflates a deflated dataset (PS3.5 §A.5) with a cap on the output, so a
+ * small body cannot expand without bound (dcmjs would inflate it whole with
+ * pako). A truncated stream yields what it holds, as pako would.
+ */
+function inflateDataset(deflated: Uint8Array, limits: DatasetLimits): Uint8Array {
+  try {
+    return inflateRawSync(deflated, { maxOutputLength: limits.inflatedBytes.max, finishFlush: constants.Z_SYNC_FLUSH });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new DatasetLimitError(limits.inflatedBytes, 'the deflated dataset inflates to more bytes');
+    }
+    throw new NotDicomError(`the deflated dataset cannot be inflated: ${(err as Error).message}`);
+  }
+}
+
 function isEndOfData(err: unknown): boolean {
   return err instanceof RangeError || /out of bounds|out of range|beyond|end of|more than currently allocated|past end of input/i.test(String((err as Error)?.message));
 }
 
-function readPart10(ab: ArrayBuffer, complete: boolean, ignoreErrors: boolean): ParsedHeader | undefined {
-  let stream = new ReadBufferStream(ab, null, { noCopy: true });
-  stream.reset();
-  stream.increment(132);
-  const meta = readMeta(stream);
+function readPart10(ab: ArrayBuffer, complete: boolean, ignoreErrors: boolean, limits: DatasetLimits): ParsedHeader | undefined {
+  const metaScan = scanMeta(new Uint8Array(ab), 132, MAX_META_BYTES);
+  if (metaScan.kind === 'need-more') {
+    if (!complete) return undefined;
+    throw new NotDicomError('the file ends inside the File Meta Information');
+  }
+  if (metaScan.kind === 'unreadable') throw new NotDicomError(`the File Meta Information cannot be read: ${metaScan.reason}`);
+  const meta = readMeta(ab, metaScan.end);
   const tsUid = String(meta['00020010']?.Value?.[0] ?? '').replace(/\0/g, '').trim();
   if (!tsUid) throw new NotDicomError('File Meta Information has no Transfer Syntax UID (0002,0010)');
+  let bytes: Uint8Array = new Uint8Array(ab);
+  let start = metaScan.end;
   if (tsUid === DEFLATED) {
     // Deflate needs the whole remainder (PS3.5 §A.5); headers of deflated files are read only when complete.
     if (!complete) return undefined;
-    stream = new DeflatedReadBufferStream(stream, { noCopy: true });
+    bytes = inflateDataset(bytes.subarray(start), limits);
+    start = 0;
   }
   const syntax = [IMPLICIT_LE, EXPLICIT_LE, EXPLICIT_BE].includes(tsUid) ? tsUid : EXPLICIT_LE;
+  const scan = scanDataset(bytes, start, { implicit: syntax === IMPLICIT_LE, littleEndian: syntax !== EXPLICIT_BE }, limits);
+  if (scan.kind === 'need-more' || (scan.kind === 'end' && !complete)) {
+    if (!complete) return undefined; // more bytes may bring more of the header (or Pixel Data)
+    throw new NotDicomError('the file ends inside the dataset');
+  }
+  if (scan.kind === 'unreadable') throw new NotDicomError(`the dataset cannot be read: ${scan.reason}`);
+  // dcmjs reads up to and including the Pixel Data tag; give it that much, with item lengths written in.
+  const until = scan.kind === 'pixel-data' ? Math.min(scan.at + 4, bytes.length) : bytes.length;
+  const readable = withDefinedLengths(bytes, until, scan.layout, syntax !== EXPLICIT_BE);
+  const stream = new ReadBufferStream(readable.buffer, null, {
+    noCopy: true, start: readable.byteOffset + start, stop: readable.byteOffset + Math.min(readable.length, until),
+  });
   const dict = DicomMessage._read(stream, syntax, {
     ignoreErrors,
     untilTag: PIXEL_DATA,
@@ -87,8 +130,8 @@ function readPart10(ab: ArrayBuffer, complete: boolean, ignoreErrors: boolean): 
   const reachedPixelData = PIXEL_DATA in dict;
   if (!reachedPixelData && !complete) return undefined;
   delete dict[PIXEL_DATA];
-  const pixel = reachedPixelData && tsUid !== DEFLATED ? pixelDataElement(ab, stream.offset, syntax) : undefined;
-  if (reachedPixelData && tsUid !== DEFLATED && !pixel) {
+  const pixel = scan.kind === 'pixel-data' && tsUid !== DEFLATED ? pixelDataElement(ab, scan.at + 4, syntax) : undefined;
+  if (scan.kind === 'pixel-data' && tsUid !== DEFLATED && !pixel) {
     if (!complete) return undefined;
     throw new Error('file ends inside the Pixel Data element header');
   }
@@ -125,18 +168,16 @@ function withLength(valueOffset: number, length: number) {
   return { valueOffset, length: length === 0xffffffff ? undefined : length };
 }
 
-function readMeta(stream: any): DicomDataset {
-  const start = stream.offset;
-  const first = DicomMessage._readTag(stream, EXPLICIT_LE);
-  if (first.tag.toCleanString() === '00020000') {
-    const metaStream = stream.more(first.values[0]);
-    return stripInternal(DicomMessage._read(metaStream, EXPLICIT_LE, {}));
-  }
-  // Group length missing: read group 0002 elements until the dataset starts.
-  stream.offset = start;
-  return stripInternal(
-    DicomMessage._read(stream, EXPLICIT_LE, { untilTag: '00030000', stopOnGreaterTag: true, ignoreErrors: true }),
-  );
+/**
+ * The File Meta Information, read from exactly its own bytes (as scanned):
+ * elements of group 0002 up to the dataset, whatever its Group Length says
+ * (writers get it wrong, and dcmjs would read past it).
+ */
+function readMeta(ab: ArrayBuffer, end: number): DicomDataset {
+  const stream = new ReadBufferStream(ab.slice(132, end));
+  const meta = stripInternal(DicomMessage._read(stream, EXPLICIT_LE, { ignoreErrors: true }));
+  delete meta['00020000']; // the group length describes the bytes read, not the instance
+  return meta;
 }
 
 /**

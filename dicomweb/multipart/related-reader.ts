@@ -26,11 +26,18 @@ export async function* readMultipart(source: AsyncIterable<Buffer>, boundary: st
     if (await atCloseDelimiter(cursor)) return;
     const headers = await readHeaders(cursor);
     let done = false;
-    const body = Readable.from(readBody(cursor, delimiter, () => (done = true)), { objectMode: false });
+    const chunks = readBody(cursor, delimiter, () => (done = true));
+    // The body reads through a view without return()/throw(): destroying it must not end
+    // the generator while one of its reads is pending, or a second reader would race it.
+    const body = Readable.from({ [Symbol.asyncIterator]: () => ({ next: () => chunks.next() }) }, { objectMode: false });
     yield { headers, body };
     if (!done) {
       body.destroy();
-      for await (const _ of readBody(cursor, delimiter, () => (done = true))) void _; // drain unread rest
+      // Drain the unread rest through the same generator: its calls queue behind a pending read.
+      while (!(await chunks.next()).done) {
+        /* discard */
+      }
+      if (!done) throw new MultipartError('multipart body ended before the closing boundary');
     }
   }
 }

@@ -1,0 +1,79 @@
+import { firstNumber, firstString, type DicomDataset } from '../dicom-json.js';
+import type { ImageInfo } from '../image-info.js';
+import { applyLut, readLut } from './lut.js';
+
+/**
+ * The grayscale pipeline of PS3.3 §C.11: stored values → Modality LUT
+ * (LUT Sequence or Rescale Slope/Intercept) → VOI (the requested window, else
+ * the file's first window, else its VOI LUT, else the frame's range) → 8-bit
+ * P-values, inverted for MONOCHROME1 (§C.7.6.3.1.2).
+ */
+export type WindowFunction = 'LINEAR' | 'LINEAR_EXACT' | 'SIGMOID';
+
+export interface Window {
+  center: number;
+  width: number;
+  fn: WindowFunction;
+}
+
+export function renderGray(stored: Float32Array, attrs: DicomDataset, info: ImageInfo, requested?: Window): Buffer {
+  const values = modalityValues(stored, attrs);
+  const out = Buffer.alloc(values.length);
+  const window = requested ?? fileWindow(attrs);
+  const voiLut = window ? undefined : readLut(attrs['00283010']?.Value?.[0] as DicomDataset | undefined, '00283002', '00283006');
+  if (window) applyWindow(values, window, out);
+  else if (voiLut) {
+    const max = 2 ** voiLut.bits - 1;
+    for (let i = 0; i < values.length; i++) out[i] = Math.round((applyLut(voiLut, values[i]) / max) * 255);
+  } else applyWindow(values, rangeWindow(values), out);
+  if (info.photometric === 'MONOCHROME1') for (let i = 0; i < out.length; i++) out[i] = 255 - out[i];
+  return out;
+}
+
+function modalityValues(stored: Float32Array, attrs: DicomDataset): Float32Array {
+  const lut = readLut(attrs['00283000']?.Value?.[0] as DicomDataset | undefined, '00283002', '00283006');
+  if (lut) return stored.map((v) => applyLut(lut, v));
+  const slope = firstNumber(attrs, '00281053') ?? 1;
+  const intercept = firstNumber(attrs, '00281052') ?? 0;
+  return slope === 1 && intercept === 0 ? stored : stored.map((v) => v * slope + intercept);
+}
+
+function fileWindow(attrs: DicomDataset): Window | undefined {
+  const center = firstNumber(attrs, '00281050');
+  const width = firstNumber(attrs, '00281051');
+  if (center === undefined || width === undefined || width <= 0) return undefined;
+  const fn = (firstString(attrs, '00281056') ?? 'LINEAR').toUpperCase();
+  return { center, width, fn: fn === 'SIGMOID' || fn === 'LINEAR_EXACT' ? fn : 'LINEAR' };
+}
+
+/** No window anywhere: map the frame's own range onto the output (LINEAR_EXACT over min..max). */
+function rangeWindow(values: Float32Array): Window {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const v of values) {
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  if (!Number.isFinite(min)) return { center: 0, width: 1, fn: 'LINEAR_EXACT' };
+  return { center: (min + max) / 2, width: Math.max(max - min, 1), fn: 'LINEAR_EXACT' };
+}
+
+/** Window functions of PS3.3 §C.11.2.1.2.1 (LINEAR), §C.11.2.1.3.1 (SIGMOID), §C.11.2.1.3.2 (LINEAR_EXACT). */
+function applyWindow(values: Float32Array, w: Window, out: Buffer): void {
+  const { center: c, width } = w;
+  if (w.fn === 'SIGMOID') {
+    for (let i = 0; i < values.length; i++) out[i] = Math.round(255 / (1 + Math.exp((-4 * (values[i] - c)) / width)));
+    return;
+  }
+  const exact = w.fn === 'LINEAR_EXACT';
+  const lo = exact ? c - width / 2 : c - 0.5 - (width - 1) / 2;
+  const hi = exact ? c + width / 2 : c - 0.5 + (width - 1) / 2;
+  const span = exact ? width : Math.max(width - 1, 1e-9);
+  const mid = exact ? c : c - 0.5;
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i];
+    if (x <= lo) out[i] = 0;
+    else if (x > hi) out[i] = 255;
+    else out[i] = Math.round(((x - mid) / span + 0.5) * 255);
+  }
+}
