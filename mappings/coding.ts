@@ -2,6 +2,7 @@
  * Coded entries -> FHIR Coding / CodeableConcept (spec 2.1).
  */
 import { SRT_TO_SCT } from './data/srt-to-sct.js';
+import { inR4DcmEdition } from './data/dcm-r4-edition.js';
 import type { DicomCode } from './dicom-json.js';
 import type { CodeableConcept, Coding } from './fhir-r4.js';
 import type { Issues } from './issues.js';
@@ -86,9 +87,22 @@ export function toCoding(source: DicomCode | undefined, env: CodingEnv): Coding 
     env.issues.warn('CODING_SCHEME_UNMAPPED', `Coding scheme '${code.scheme ?? ''}' is not mapped; kept as text`);
     return undefined;
   }
+  if (system === SYSTEM.DCM && !inR4DcmEdition(code.value)) {
+    env.issues.warn('DCM_CODE_NOT_IN_R4', `DCM code ${code.value} is newer than FHIR R4's DCM CodeSystem; sent without system`);
+    return withoutSystem(code.value, code.meaning);
+  }
   const coding: Coding = { system, code: code.value };
   if (code.meaning) coding.display = code.meaning;
   return coding;
+}
+
+/**
+ * R4 treats its DCM CodeSystem as complete, so a newer DCM code under that system is
+ * an invalid Coding. Without a system the code and meaning still travel (Coding.system
+ * is 0..1) and R4 validators only warn.
+ */
+function withoutSystem(code: string, display: string | undefined): Coding {
+  return display ? { code, display } : { code };
 }
 
 /** CodeableConcept with the coding when mappable, else the meaning as text. */
@@ -102,6 +116,8 @@ export function toCodeableConcept(code: DicomCode | undefined, env: CodingEnv, t
   return cc.coding || cc.text ? cc : undefined;
 }
 
+/** A DCM Coding; codes R4's DCM CodeSystem lacks (e.g. modalities SC, ANN) go without system. */
 export function dcmCoding(code: string, display?: string): Coding {
+  if (!inR4DcmEdition(code)) return withoutSystem(code, display);
   return display ? { system: SYSTEM.DCM, code, display } : { system: SYSTEM.DCM, code };
 }

@@ -108,5 +108,8 @@ function subExtensions(ref: ImageRef, doc: SrDocument, env: MapEnv): Extension[]
 /** derivedFrom entry: the ImagingStudy, qualified by the image-reference extension. */
 export function toImageReference(ref: ImageRef, imagingStudyFullUrl: string, doc: SrDocument, env: MapEnv): Reference {
   const url = `${env.cfg.canonicalBase}/StructureDefinition/dicom-image-reference`;
-  return { reference: imagingStudyFullUrl, extension: [{ url, extension: subExtensions(ref, doc, env) }] };
+  const parts = subExtensions(ref, doc, env);
+  // ext-1: an extension with neither value nor sub-extensions is invalid.
+  if (parts.length === 0) return { reference: imagingStudyFullUrl };
+  return { reference: imagingStudyFullUrl, extension: [{ url, extension: parts }] };
 }
