@@ -14,6 +14,7 @@ export interface BenchOptions {
   keepWork: boolean;
   logLevel: string;
   skipQido: boolean;
+  waitQuietSeconds: number;
 }
 
 export const USAGE = `usage: npm run bench -- [options]
@@ -28,6 +29,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --dataset-dir DIR   generate the dataset here and keep it; reused when N and seed match
   --keep-work         keep the servers' data dirs (printed at the end) for inspection
   --skip-qido         STOW phase only
+  --wait-quiet SEC    on a shared machine, wait up to SEC seconds before each phase
+                      for other processes to use < 0.25 cores (default 0: just report)
   --log-level L       our server's LOG_LEVEL (default warn)`;
 
 export function parseOptions(argv: string[]): BenchOptions | 'help' {
@@ -45,6 +48,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       'dataset-dir': { type: 'string' },
       'keep-work': { type: 'boolean', default: false },
       'skip-qido': { type: 'boolean', default: false },
+      'wait-quiet': { type: 'string', default: '0' },
       'log-level': { type: 'string', default: 'warn' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -64,6 +68,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     keepWork: values['keep-work']!,
     logLevel: values['log-level']!,
     skipQido: values['skip-qido']!,
+    waitQuietSeconds: positive(values['wait-quiet']!, '--wait-quiet', 0),
   };
 }
 

@@ -20,6 +20,7 @@ export interface RunningOrthanc {
   pid: number | undefined;
   dataDir: string;
   version: string;
+  deathNote(): string | undefined;
   stop(): Promise<void>;
 }
 
@@ -58,7 +59,11 @@ export async function startOrthanc(workDir: string): Promise<RunningOrthanc> {
     await proc.stop();
     throw err;
   }
-  return { name: 'Orthanc', dicomwebUrl, pid: proc.pid, dataDir: dir, version: orthancVersion(), stop: () => proc.stop() };
+  return {
+    name: 'Orthanc', dicomwebUrl, pid: proc.pid, dataDir: dir, version: orthancVersion(),
+    deathNote: () => proc.deathNote(),
+    stop: () => proc.stop(),
+  };
 }
 
 function orthancVersion(): string {

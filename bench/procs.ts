@@ -26,6 +26,8 @@ export async function cleanupAll(): Promise<void> {
 }
 
 let signalled = false;
+/** True once Ctrl-C / SIGTERM arrived: errors from servers being stopped are expected then. */
+export const interrupted = () => signalled;
 /** Ctrl-C / SIGTERM: stop the children before exiting (a second signal exits at once). */
 export function installSignalHandlers(): void {
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
@@ -90,6 +92,11 @@ export class ChildServer {
     }
   }
 
+  /** Why the process ended plus its log tail, or undefined while it runs. */
+  deathNote(): string | undefined {
+    return this.exited ? `${this.name} ${this.exited}\n--- ${this.name} log tail ---\n${this.logTail()}` : undefined;
+  }
+
   /** Polls `probe` until it succeeds; fails fast (with the log tail) if the process dies. */
   async waitReady(probe: () => Promise<unknown>, timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
@@ -114,29 +121,5 @@ export class ChildServer {
     const killer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
     await this.done;
     clearTimeout(killer);
-  }
-}
-
-/** CPU seconds (user+system) a process has used so far, from /proc (Linux only; NaN elsewhere). */
-export function cpuSeconds(pid: number | undefined): number {
-  if (!pid) return NaN;
-  try {
-    // Fields after the ")" that ends the command name; utime and stime are fields 14 and 15.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ is 100 on Linux
-  } catch {
-    return NaN;
-  }
-}
-
-/** Peak resident memory in MB (VmHWM), NaN when unknown. */
-export function peakRssMb(pid: number | undefined): number {
-  if (!pid) return NaN;
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : NaN;
-  } catch {
-    return NaN;
   }
 }

@@ -1,11 +1,10 @@
 // QIDO-RS phase: every query type of the mix, `repeat` times at concurrency
 // c, against each server in turn, after a few untimed warm-up requests.
 // Result counts are checked against the dataset model and between servers.
-import type { Dataset } from './dataset.js';
+import { rng, type Dataset } from './dataset.js';
 import { HttpClient, pool } from './http.js';
-import { cpuSeconds } from './procs.js';
+import { cpuSeconds, loadMeter } from './machine.js';
 import { QUERY_TYPES, type QuerySpec } from './queries.js';
-import { rng } from './dataset.js';
 import type { RunningServer } from './server.js';
 import { summarize, type Stats } from './stats.js';
 
@@ -25,6 +24,8 @@ export interface TargetQueryResult {
   explainedBy: Record<string, number>;
   examples: string[];
   counts: number[];
+  /** CPU cores used by processes other than the benchmark's while this ran. */
+  otherLoadCores: number;
 }
 
 export interface QueryTypeResult {
@@ -37,6 +38,8 @@ export interface QueryTypeResult {
 export interface QidoResult {
   types: QueryTypeResult[];
   serverCpuSeconds: Record<string, number>;
+  /** CPU of FerretDB/MinIO behind a server, when it has them. */
+  helperCpuSeconds: Record<string, number>;
 }
 
 export async function runQido(
@@ -45,20 +48,24 @@ export async function runQido(
 ): Promise<QidoResult> {
   const types: QueryTypeResult[] = [];
   const cpu: Record<string, number> = Object.fromEntries(targets.map((t) => [t.name, 0]));
+  const helperCpu: Record<string, number> = {};
+  const helpers = (t: QidoTarget) => (t.helperPids ?? []).reduce((sum, pid) => sum + cpuSeconds(pid), 0);
   for (const type of QUERY_TYPES) {
     const specs = Array.from({ length: opts.repeat }, (_, i) => type.make(rng(ds.seed, 'query', type.name, i), ds));
     const byTarget: Record<string, TargetQueryResult> = {};
     for (const target of targets) {
       const cpuBefore = cpuSeconds(target.pid);
+      const helpersBefore = helpers(target);
       byTarget[target.name] = await runType(target, specs, opts);
       cpu[target.name] += cpuSeconds(target.pid) - cpuBefore;
+      if (target.helperPids?.length) helperCpu[target.name] = (helperCpu[target.name] ?? 0) + helpers(target) - helpersBefore;
     }
     const [a, b] = targets.map((t) => byTarget[t.name].counts);
     const disagreements = b ? specs.filter((_, i) => a[i] !== b[i]).length : 0;
     types.push({ name: type.name, byTarget, disagreements });
     log(`  ${type.name}: ${targets.map((t) => `${t.name} p50 ${byTarget[t.name].latencyMs.p50.toFixed(1)} ms`).join(', ')}`);
   }
-  return { types, serverCpuSeconds: cpu };
+  return { types, serverCpuSeconds: cpu, helperCpuSeconds: helperCpu };
 }
 
 async function runType(target: QidoTarget, specs: QuerySpec[], opts: { concurrency: number; warmup: number }): Promise<TargetQueryResult> {
@@ -67,9 +74,11 @@ async function runType(target: QidoTarget, specs: QuerySpec[], opts: { concurren
   try {
     // Warm-up: opens the keep-alive sockets and lets caches and JITs settle; not timed.
     for (const spec of specs.slice(0, opts.warmup)) await get(spec);
+    const otherLoad = loadMeter();
     const started = performance.now();
     const responses = await pool(specs.length, opts.concurrency, (i) => get(specs[i]));
     const seconds = (performance.now() - started) / 1000;
+    const otherLoadCores = otherLoad();
 
     const result: TargetQueryResult = {
       latencyMs: summarize(responses.map((r) => r.ms)),
@@ -80,6 +89,7 @@ async function runType(target: QidoTarget, specs: QuerySpec[], opts: { concurren
       explainedBy: {},
       examples: [],
       counts: [],
+      otherLoadCores,
     };
     responses.forEach((res, i) => {
       const spec = specs[i];

@@ -29,9 +29,11 @@ export function stowTable(ours: StowResult, ref: StowResult): string {
     row('request p95 ms', ours.latencyMs.p95, ref.latencyMs.p95, false),
     row('wall time s', ours.seconds, ref.seconds, false),
     row('server CPU ms/instance', (ours.serverCpuSeconds * 1000) / ours.instances, (ref.serverCpuSeconds * 1000) / ref.instances, false),
+    ...(ours.helperCpuSeconds === undefined ? [] : [row('+ FerretDB/MinIO CPU ms/inst.', (ours.helperCpuSeconds * 1000) / ours.instances, NaN, false)]),
     row('server peak RSS MB', ours.peakRssMb, ref.peakRssMb, false, 0),
     row('disk used MB', mb(ours.diskBytes), mb(ref.diskBytes), false, 0),
     row('failed instances', ours.failedInstances, ref.failedInstances, false, 0),
+    ["others' CPU load (cores)", fmt(ours.otherLoadCores, 2), fmt(ref.otherLoadCores, 2), ''],
   ]);
 }
 
@@ -50,6 +52,17 @@ export function qidoTable(result: QidoResult, ours: string, ref: string): string
     ['QIDO-RS (ms)', 'ours p50', 'orthanc p50', 'ratio', 'ours p95', 'orthanc p95', 'ratio', 'ours avg n', 'orthanc avg n'],
     rows,
   );
+}
+
+/** Server CPU over the whole QIDO phase and how busy other processes kept the machine. */
+export function qidoFooter(result: QidoResult, ours: string, ref: string): string[] {
+  const cpu = result.serverCpuSeconds;
+  const helpers = result.helperCpuSeconds[ours] === undefined ? '' : ` (+ FerretDB/MinIO ${fmt(result.helperCpuSeconds[ours])} s)`;
+  const load = (name: string) => fmt(result.types.reduce((s, t) => s + t.byTarget[name].otherLoadCores, 0) / result.types.length, 2);
+  return [
+    `server CPU during QIDO: ours ${fmt(cpu[ours])} s${helpers}, Orthanc ${fmt(cpu[ref])} s`,
+    `others' CPU load during QIDO (cores): ours ${load(ours)}, Orthanc ${load(ref)}`,
+  ];
 }
 
 /** One line per query type where a server's counts differ from the model or from each other. */

@@ -10,12 +10,14 @@ import { Dataset } from './dataset.js';
 import { writeDataset } from './dataset-files.js';
 import { parseOptions, USAGE, type BenchOptions } from './options.js';
 import { startOrthanc } from './orthanc.js';
-import { cleanupAll, installSignalHandlers, onCleanup } from './procs.js';
-import { runQido } from './qido-phase.js';
-import { countWarnings, qidoTable, stowTable, writeJson } from './report.js';
+import { settle, waitQuiet } from './machine.js';
+import { cleanupAll, installSignalHandlers, interrupted, onCleanup } from './procs.js';
+import { runQido, type QidoResult } from './qido-phase.js';
+import { countWarnings, qidoFooter, qidoTable, stowTable, writeJson } from './report.js';
 import { startOurServer } from './server.js';
 import { runStow } from './stow-phase.js';
 
+const servers: Array<{ deathNote(): string | undefined }> = [];
 const log = (msg: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}`);
 
 async function main(opts: BenchOptions): Promise<void> {
@@ -41,19 +43,30 @@ async function main(opts: BenchOptions): Promise<void> {
   // One server at a time, so the two never compete for CPU or disk.
   const stowOpts = { concurrency: opts.concurrency, batch: opts.batch };
   log(`STOW-RS: ${opts.n} instances (${(files.totalBytes / 1e6).toFixed(0)} MB), concurrency ${opts.concurrency}, ${opts.batch} instance(s)/request`);
-  const stow = { ours: await runStow(ours, files, opts.n, stowOpts, log), orthanc: await runStow(orthanc, files, opts.n, stowOpts, log) };
+  // A server that dies mid-run shows up as ECONNREFUSED; say which one, and why.
+  servers.push(ours, orthanc);
+  const pids = [ours.pid, orthanc.pid];
+  const quiet = async () => {
+    await settle(pids);
+    const load = await waitQuiet(opts.waitQuietSeconds * 1000);
+    if (load >= 0.25) log(`WARNING: other processes keep ${load.toFixed(2)} of ${machine.cores} cores busy; figures will be noisy`);
+  };
+  await quiet();
+  const stowOurs = await runStow(ours, files, opts.n, stowOpts, log);
+  await quiet();
+  const stow = { ours: stowOurs, orthanc: await runStow(orthanc, files, opts.n, stowOpts, log) };
   console.log(`\n${stowTable(stow.ours, stow.orthanc)}\n`);
   for (const r of [stow.ours, stow.orthanc]) for (const f of r.failures) console.log(`WARNING STOW ${r.target}: ${f}`);
 
-  let qido;
+  let qido: QidoResult | undefined;
   if (!opts.skipQido) {
     log(`QIDO-RS: ${opts.repeat} requests per query type, concurrency ${opts.concurrency}, ${opts.warmup} warm-up`);
+    await quiet();
     // Our default page size applies when a query sends no limit; Orthanc has none by default.
     const targets = [{ ...ours, defaultLimit: 100 }, { ...orthanc, defaultLimit: Infinity }];
     qido = await runQido(targets, ds, { repeat: opts.repeat, concurrency: opts.concurrency, warmup: opts.warmup }, log);
     console.log(`\n${qidoTable(qido, ours.name, orthanc.name)}`);
-    const cpu = qido.serverCpuSeconds;
-    console.log(`server CPU during QIDO: ours ${cpu[ours.name].toFixed(1)} s, Orthanc ${cpu[orthanc.name].toFixed(1)} s\n`);
+    console.log(`${qidoFooter(qido, ours.name, orthanc.name).join('\n')}\n`);
     const warnings = countWarnings(qido, ours.name, orthanc.name);
     for (const w of warnings) console.log(w);
     if (!warnings.length) console.log('result counts: both servers agree with the dataset model on every query');
@@ -79,7 +92,12 @@ if (opts === 'help') {
 } else {
   main(opts)
     .catch((err) => {
+      if (interrupted()) return; // the servers were stopped under the running phase
       console.error(`bench failed: ${err instanceof Error ? err.stack ?? err.message : err}`);
+      for (const s of servers) {
+        const note = s.deathNote();
+        if (note) console.error(note);
+      }
       process.exitCode = 1;
     })
     .finally(() => cleanupAll());

@@ -5,6 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { commOf, descendantPids } from './machine.js';
 import { ChildServer, freePort, onCleanup } from './procs.js';
 
 export type Backend = 'embedded' | 'mongodb-s3';
@@ -15,6 +16,10 @@ export interface RunningServer {
   pid: number | undefined;
   /** Where blobs + index live on local disk (embedded only; the services keep theirs elsewhere). */
   dataDir?: string;
+  /** Processes the server depends on (FerretDB, MinIO), whose CPU counts as the server's too. */
+  helperPids?: number[];
+  /** Why the process ended, with its log tail; undefined while it runs. */
+  deathNote(): string | undefined;
   stop(): Promise<void>;
 }
 
@@ -50,12 +55,17 @@ export async function startOurServer(workDir: string, backend: Backend, logLevel
     dicomwebUrl: `${base}/dicomweb`,
     pid: proc.pid,
     dataDir: backend === 'embedded' ? join(dir, 'data') : undefined,
+    // services.ts does not expose pids; they are our children, so find them by name.
+    helperPids: backend === 'embedded' ? undefined : descendantPids().filter((pid) => ['ferretdb', 'minio', 'moto_server'].includes(commOf(pid))),
+    deathNote: () => proc.deathNote(),
     stop: () => proc.stop(),
   };
 }
 
 /** FerretDB + MinIO from the shared test helper; their stop() is registered for cleanup. */
 async function startServices(): Promise<NodeJS.ProcessEnv> {
+  // services.ts loads the AWS SDK into this process; keep its Node 20 upgrade nag out of the tables.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const { startFerretDb, startMinio } = await import('../test/infra/services.js');
   const mongo = await startFerretDb();
   onCleanup(mongo.stop);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { multipartBody, STOW_TYPE } from '../test/helpers/multipart.js';
 import type { DatasetFiles } from './dataset-files.js';
 import { HttpClient, pool } from './http.js';
-import { cpuSeconds, peakRssMb } from './procs.js';
+import { cpuSeconds, loadMeter, peakRssMb } from './machine.js';
 import type { RunningServer } from './server.js';
 import { summarize, type Stats } from './stats.js';
 
@@ -23,9 +23,13 @@ export interface StowResult {
   failedInstances: number;
   failures: string[];
   serverCpuSeconds: number;
+  /** CPU of the services behind the server (FerretDB, MinIO), when there are any. */
+  helperCpuSeconds?: number;
   peakRssMb: number;
   /** Bytes the server left on local disk (index + blobs), when it keeps them locally. */
   diskBytes?: number;
+  /** CPU cores used by processes other than the benchmark's during the phase (a shared machine's noise). */
+  otherLoadCores: number;
 }
 
 const REFERENCED_SOP_SEQUENCE = '00081199';
@@ -43,6 +47,9 @@ export async function runStow(
   let done = 0;
   let nextReport = 0.25;
   const cpuBefore = cpuSeconds(target.pid);
+  const helperCpu = () => target.helperPids?.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+  const helperBefore = helperCpu();
+  const otherLoad = loadMeter();
   const started = performance.now();
   try {
     await pool(requests, opts.concurrency, async (r) => {
@@ -70,6 +77,7 @@ export async function runStow(
     client.close();
   }
   const seconds = (performance.now() - started) / 1000;
+  const otherLoadCores = otherLoad(); // before dirBytes(), which is not part of the phase
   const stored = n - failedInstances;
   return {
     target: target.name,
@@ -83,8 +91,10 @@ export async function runStow(
     failedInstances,
     failures,
     serverCpuSeconds: cpuSeconds(target.pid) - cpuBefore,
+    helperCpuSeconds: helperBefore === undefined ? undefined : helperCpu()! - helperBefore,
     peakRssMb: peakRssMb(target.pid),
     diskBytes: target.dataDir ? dirBytes(target.dataDir) : undefined,
+    otherLoadCores,
   };
 }
 

@@ -4,7 +4,11 @@ import type { InstanceRecord } from '../storage/model.js';
 
 /** What the DICOMweb layer needs from the server around it. */
 export interface DicomwebContext {
-  /** The tenant a request acts for (resolved by authentication). */
+  /**
+   * The tenant a request acts for: the tenant of its credential, resolved by
+   * access control before any router (server/auth/principal.ts). Handlers
+   * take the tenant from here and from nowhere else.
+   */
   tenantOf(req: Request): string;
   /** The service root (…/dicomweb) as clients should see it, for Retrieve URLs. */
   baseUrl(req: Request): string;

@@ -15,6 +15,9 @@ const STATUS: Record<ErrorKind, number> = {
   internal: 500,
 };
 
+/** Seconds a client should wait before retrying when a dependency is down (503). */
+export const RETRY_AFTER_SECONDS = 5;
+
 /** A DICOM-style error body: Status (0000,0900) and Error Comment (0000,0902). */
 export function sendDicomError(res: Response, status: number, message: string): void {
   sendDicomJson(res, status, {
@@ -24,11 +27,16 @@ export function sendDicomError(res: Response, status: number, message: string): 
 }
 
 export function dicomwebErrorHandler(log: { error: (o: object, m: string) => void }): ErrorRequestHandler {
-  return (err, _req, res, next) => {
+  return (err, req, res, next) => {
     if (res.headersSent) return next(err);
+    // The client went away, or a timeout closed the connection: nobody is left to answer, nothing to log.
+    if (req.socket?.destroyed) return;
+    // A body left unread is not drained (it may be endless): answer, then close the connection.
+    const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+    if (hasBody && !req.readableEnded) res.setHeader('Connection', 'close');
     if (err instanceof MultipartError) return sendDicomError(res, 400, `malformed multipart body: ${err.message}`);
     if (err instanceof AppError) {
-      if (err.kind === 'unavailable') res.setHeader('Retry-After', '5');
+      if (err.kind === 'unavailable') res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
       return sendDicomError(res, STATUS[err.kind], err.message);
     }
     if (err?.type === 'entity.too.large') return sendDicomError(res, 413, 'request body too large');

@@ -3,12 +3,19 @@ import type { StoreDeps } from '../core/store/store-instance.js';
 import type { DicomwebContext } from './context.js';
 import { dicomwebErrorHandler, sendDicomError } from './http-errors.js';
 import { handleSearch, type QidoDeps } from './qido/qido-handler.js';
-import { handleStore } from './stow/stow-handler.js';
+import { handleStore, type StowLimits } from './stow/stow-handler.js';
+import { InstanceAccess } from './wado/instance-access.js';
+import { wadoRouter } from './wado/wado-router.js';
+import type { BlobStore } from '../storage/blob-store.js';
+import type { IndexStore } from '../storage/index-store.js';
 import { handleDelete } from './delete/delete-handler.js';
 
 export interface DicomwebDeps {
   store: StoreDeps;
+  /** Whole-request STOW limits (defaults when absent). */
+  stow?: StowLimits;
   qido: QidoDeps;
+  wado: { index: IndexStore; blobs: BlobStore; bulkDataThreshold: number; maxHeaderBytes: number };
   ctx: DicomwebContext;
   log: { error: (o: object, m: string) => void };
 }
@@ -16,7 +23,7 @@ export interface DicomwebDeps {
 /** The DICOMweb service root. No body parser runs here: STOW bodies are streamed. */
 export function dicomwebRouter(deps: DicomwebDeps): Router {
   const r = Router();
-  const store = handleStore(deps.store, deps.ctx);
+  const store = handleStore(deps.store, deps.ctx, deps.stow);
   r.post('/studies', store);
   r.post('/studies/:study', store);
 
@@ -32,6 +39,9 @@ export function dicomwebRouter(deps: DicomwebDeps): Router {
   r.delete('/studies/:study', del);
   r.delete('/studies/:study/series/:series', del);
   r.delete('/studies/:study/series/:series/instances/:instance', del);
+
+  const access = new InstanceAccess(deps.wado.blobs, { maxHeaderBytes: deps.wado.maxHeaderBytes, maxInflatedBytes: 512 * 1024 * 1024 });
+  r.use(wadoRouter({ ...deps.wado, ctx: deps.ctx, access }));
 
   r.use((_req, res) => sendDicomError(res, 404, 'no such DICOMweb resource'));
   r.use(dicomwebErrorHandler(deps.log));

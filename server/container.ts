@@ -4,7 +4,15 @@ import type { BlobStore } from '../storage/blob-store.js';
 import { EmbeddedIndexStore } from '../storage/embedded/embedded-index-store.js';
 import { FsBlobStore } from '../storage/fs-blob-store.js';
 import type { IndexStore } from '../storage/index-store.js';
+import type { AuditStore } from '../storage/audit-store.js';
+import { EmbeddedAuditStore } from '../storage/embedded/embedded-audit-store.js';
+import { ApiKeyRegistry } from './auth/api-keys.js';
+import { Authenticator } from './auth/authenticator.js';
+import { JwtVerifier } from './auth/jwt-verifier.js';
+import { AuditLog } from './audit/audit-log.js';
 import type { Config } from './config.js';
+import { buildFhirServices, type FhirServices } from './fhir-services.js';
+import { buildDeidServices, type DeidServices } from '../deid/services.js';
 import type { Logger } from './logger.js';
 
 /** Composition root: picks the adapters named by the config and wires services. */
@@ -14,6 +22,14 @@ export interface Container {
   index: IndexStore;
   blobs: BlobStore;
   searchKeys: SearchKeyRegistry;
+  /** Turns credentials into principals (JWKS read, API key file loaded). */
+  authenticator: Authenticator;
+  /** Audit records of access to patient data, kept beside the index. */
+  audit: AuditLog;
+  /** FHIR resource store, repository, study sync (`fhir.sync.idle()`) and upstream push. */
+  fhir: FhirServices;
+  /** De-identification: engine, per-tenant policy, audit sink and the ingest hooks of the store pipeline. */
+  deid: DeidServices;
   close(): Promise<void>;
 }
 
@@ -21,9 +37,20 @@ export async function buildContainer(config: Config, log: Logger): Promise<Conta
   const index = await openIndex(config);
   const blobs = await openBlobs(config);
   const searchKeys = new SearchKeyRegistry([...BUILTIN_SEARCH_KEYS, ...extraKeys(config.extraSearchTags)]);
+  const authenticator = new Authenticator(
+    config.auth.jwt ? await JwtVerifier.create(config.auth.jwt) : undefined,
+    config.auth.apiKeysFile ? new ApiKeyRegistry(config.auth.apiKeysFile) : undefined,
+  );
+  const audit = new AuditLog(await openAudit(config), log);
+  const fhir = await buildFhirServices(config, log, index, blobs);
+  const deid = await buildDeidServices(config.deid, { searchKeys, maxHeaderBytes: config.maxHeaderBytes });
   return {
-    config, log, index, blobs, searchKeys,
+    config, log, index, blobs, searchKeys, authenticator, audit, fhir, deid,
     async close() {
+      await fhir.close();
+      await deid.close();
+      await audit.flush();
+      await audit.store.close();
       await index.close();
       await blobs.close();
     },
@@ -33,13 +60,23 @@ export async function buildContainer(config: Config, log: Logger): Promise<Conta
 async function openIndex(config: Config): Promise<IndexStore> {
   if (config.index.kind === 'embedded') return new EmbeddedIndexStore(config.index.file);
   const { MongoIndexStore } = await import('../storage/mongo/mongo-index-store.js');
-  return MongoIndexStore.connect(config.index.url, config.index.database);
+  const t = config.timeouts;
+  return MongoIndexStore.connect(config.index.url, config.index.database, {
+    serverSelectionTimeoutMS: t.mongoServerSelectionMs, connectTimeoutMS: t.mongoConnectMs, socketTimeoutMS: t.mongoSocketMs,
+  });
+}
+
+async function openAudit(config: Config): Promise<AuditStore> {
+  if (config.index.kind === 'embedded') return new EmbeddedAuditStore(config.index.file);
+  const { MongoAuditStore } = await import('../storage/mongo/mongo-audit-store.js');
+  return MongoAuditStore.connect(config.index.url, config.index.database);
 }
 
 async function openBlobs(config: Config): Promise<BlobStore> {
   if (config.blobs.kind === 'fs') return new FsBlobStore(config.blobs.root).init();
   const { S3BlobStore } = await import('../storage/s3-blob-store.js');
-  return new S3BlobStore(config.blobs);
+  const t = config.timeouts;
+  return new S3BlobStore({ ...config.blobs, connectTimeoutMs: t.s3ConnectMs, requestTimeoutMs: t.s3RequestMs, maxAttempts: t.s3MaxAttempts });
 }
 
 const KIND_BY_VR: Record<string, MatchKind> = { DA: 'date', TM: 'time', PN: 'pn', UI: 'uid' };

@@ -19,6 +19,12 @@ export interface S3BlobStoreOptions {
   prefix: string;
   /** Keys per ListObjectsV2 page (S3's maximum, 1000, unless a test wants to see pagination). */
   listPageSize?: number;
+  /** Time to open a connection (default 5 s). */
+  connectTimeoutMs?: number;
+  /** Time a socket may stay silent during a request (default 60 s), so a hung endpoint becomes a 503. */
+  requestTimeoutMs?: number;
+  /** Attempts per request, retries included (SDK default 3). */
+  maxAttempts?: number;
 }
 
 /** S3 allows at most 10,000 parts: 8 MiB parts cap a blob at ~78 GiB, far above any DICOM instance. */
@@ -48,7 +54,8 @@ export class S3BlobStore implements BlobStore {
         region: options.region,
         endpoint: options.endpoint,
         forcePathStyle: options.forcePathStyle,
-        requestHandler: { connectionTimeout: 5_000 },
+        maxAttempts: options.maxAttempts,
+        requestHandler: { connectionTimeout: options.connectTimeoutMs ?? 5_000, requestTimeout: options.requestTimeoutMs ?? 60_000 },
       });
   }
 

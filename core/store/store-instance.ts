@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { PassThrough } from 'node:stream';
+import { PassThrough, type Transform } from 'node:stream';
+import { DatasetLimitError, type DatasetLimits } from '../../dicom/dataset-limits.js';
 import { HeaderCollector, HeaderTooLargeError } from '../../dicom/header-collector.js';
 import { NotDicomError, type ParsedHeader } from '../../dicom/parse-header.js';
 import { Tag } from '../../dicom/tags.js';
@@ -13,7 +14,7 @@ import type { DuplicatePolicy, InstanceRecord } from '../../storage/model.js';
 import type { SearchKeyRegistry } from '../query/search-keys.js';
 import { FailureReason } from './failure-reasons.js';
 import { indexAttributes } from './index-attributes.js';
-import { computeTerms, sortKeys } from './search-terms.js';
+import { computeTerms, sortKeys, type LevelTerms } from './search-terms.js';
 
 export interface StoreDeps {
   index: IndexStore;
@@ -21,13 +22,35 @@ export interface StoreDeps {
   searchKeys: SearchKeyRegistry;
   duplicatePolicy: DuplicatePolicy;
   maxHeaderBytes: number;
+  /** What reading one header may cost (element size, nesting, count, inflation); defaults when absent. */
+  datasetLimits?: DatasetLimits;
   now?: () => Date;
+  hooks?: IngestHooks;
+}
+
+/**
+ * Extension points of the ingest pipeline (used by de-identification, deid/ingest-hooks.ts).
+ * The pipeline stays ignorant of what they do.
+ */
+export interface IngestHooks {
+  /** A stream stage in front of hashing, parsing and storing: what it emits is what gets stored. */
+  stage?(tenant: string): IngestStage | undefined;
+  /** Extra search terms for an instance, computed from its (stored) header. */
+  extraTerms?(tenant: string, header: ParsedHeader): Partial<LevelTerms> | undefined;
+}
+
+export interface IngestStage {
+  stream: Transform;
+  /** Called once the instance is committed to the index. */
+  afterCommit?(stored: StoredInstance): Promise<void>;
 }
 
 export interface StoreRequest {
   tenant: string;
   /** Set for a study-scoped store (POST /studies/{uid}). */
   expectedStudyUid?: string;
+  /** Search terms added by the caller (e.g. the uploader's patient id of the upload API). */
+  extraTerms?: Partial<LevelTerms>;
 }
 
 export interface StoredInstance {
@@ -60,12 +83,30 @@ export type StoreResult = StoredInstance | FailedInstance;
  * its blob and index entry are durable; anything else leaves no trace.
  */
 export async function storeInstance(body: Readable, req: StoreRequest, deps: StoreDeps): Promise<StoreResult> {
+  const staged = await stageInstance(body, req, deps);
+  return staged.ok ? commitStaged(staged, deps) : staged;
+}
+
+/** An instance whose blob is written and header validated, not yet in the index (only its pending entry is). */
+export interface StagedInstance extends Ready {
+  req: StoreRequest;
+  stage?: IngestStage;
+}
+
+/**
+ * The first half of storeInstance, for callers that must decide after the
+ * bytes arrived whether to keep them (the upload API reads form fields that
+ * may follow the file). Follow with commitStaged or discardStaged.
+ */
+export async function stageInstance(body: Readable, req: StoreRequest, deps: StoreDeps): Promise<StagedInstance | FailedInstance> {
   const now = deps.now ?? (() => new Date());
   const blobKey = blobKeys.instance(req.tenant, randomUUID());
   await deps.index.addPending({ tenant: req.tenant, blobKey, startedAt: now().toISOString() });
-  const collector = new HeaderCollector(deps.maxHeaderBytes);
+  const stage = deps.hooks?.stage?.(req.tenant);
+  const collector = new HeaderCollector(deps.maxHeaderBytes, deps.datasetLimits);
   const sink = new PassThrough();
-  const results = await Promise.allSettled([pipeline(body, collector, sink), deps.blobs.put(blobKey, sink)]);
+  const stream = stage ? pipeline(body, stage.stream, collector, sink) : pipeline(body, collector, sink);
+  const results = await Promise.allSettled([stream, deps.blobs.put(blobKey, sink)]);
   const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (rejected) {
     await discard(deps, blobKey);
@@ -77,7 +118,18 @@ export async function storeInstance(body: Readable, req: StoreRequest, deps: Sto
     await discard(deps, blobKey);
     return validated;
   }
-  return commit({ ...validated, header, sha256, size, blobKey }, req, deps, now());
+  return { ...validated, header, sha256, size, blobKey, req, stage };
+}
+
+export async function commitStaged(staged: StagedInstance, deps: StoreDeps): Promise<StoreResult> {
+  const now = deps.now ?? (() => new Date());
+  const result = await commit(staged, staged.req, deps, now());
+  if (result.ok && result.outcome !== 'duplicate') await staged.stage?.afterCommit?.(result);
+  return result;
+}
+
+export async function discardStaged(staged: StagedInstance, deps: StoreDeps): Promise<void> {
+  await discard(deps, staged.blobKey);
 }
 
 interface Identified {
@@ -128,7 +180,7 @@ async function commit(r: Ready, req: StoreRequest, deps: StoreDeps, at: Date): P
     size: r.size,
     sha256: r.sha256,
     attrs: indexAttributes(r.header.dataset),
-    terms: computeTerms(r.header.dataset, deps.searchKeys),
+    terms: withExtraTerms(computeTerms(r.header.dataset, deps.searchKeys), deps.hooks?.extraTerms?.(req.tenant, r.header), req.extraTerms),
     sortKeys: sortKeys(r.header.dataset),
     storedAt: at.toISOString(),
   };
@@ -136,8 +188,13 @@ async function commit(r: Ready, req: StoreRequest, deps: StoreDeps, at: Date): P
   try {
     outcome = await deps.index.insertInstance(record, deps.duplicatePolicy);
   } catch (err) {
-    await discard(deps, r.blobKey);
-    if (err instanceof AppError && err.kind === 'conflict') return failed(r, FailureReason.DataSetDoesNotMatchSopClass, err.message);
+    if (err instanceof AppError && err.kind === 'conflict') {
+      await discard(deps, r.blobKey);
+      return failed(r, FailureReason.DataSetDoesNotMatchSopClass, err.message);
+    }
+    // Any other failure (a connection lost mid-write) may have come after the index took the
+    // instance: deleting the blob could leave an entry pointing at nothing. The blob and its
+    // pending entry stay; recoverPending keeps the blob if the instance was indexed, else deletes it.
     throw err;
   }
   const base = { ok: true as const, studyUid: r.studyUid, seriesUid: r.seriesUid, sopUid: r.sopUid, sopClassUid: r.sopClassUid, sha256: r.sha256, size: r.size, header: r.header };
@@ -152,6 +209,13 @@ async function commit(r: Ready, req: StoreRequest, deps: StoreDeps, at: Date): P
     'an instance with this SOP Instance UID and different content is already stored (duplicate policy: reject)');
 }
 
+function withExtraTerms(base: LevelTerms, ...extras: Array<Partial<LevelTerms> | undefined>): LevelTerms {
+  for (const extra of extras) {
+    for (const level of ['study', 'series', 'instance'] as const) Object.assign(base[level], extra?.[level]);
+  }
+  return base;
+}
+
 function failed(r: Identified, reason: number, message: string): FailedInstance {
   return { ok: false, sopUid: r.sopUid, sopClassUid: r.sopClassUid, reason, message };
 }
@@ -162,8 +226,10 @@ async function discard(deps: StoreDeps, blobKey: string): Promise<void> {
 }
 
 function failureFromStreamError(err: unknown): FailedInstance {
-  if (err instanceof NotDicomError || err instanceof HeaderTooLargeError) {
-    return { ok: false, reason: FailureReason.CannotUnderstand, message: err.message };
+  if (err instanceof NotDicomError) return { ok: false, reason: FailureReason.CannotUnderstand, message: err.message };
+  // A limit is a refusal for lack of resources (PS3.4 B.2.3 A7xx); the message names the limit.
+  if (err instanceof DatasetLimitError || err instanceof HeaderTooLargeError) {
+    return { ok: false, reason: FailureReason.OutOfResources, message: err.message };
   }
   if (err instanceof AppError && err.kind === 'too-large') return { ok: false, reason: FailureReason.OutOfResources, message: err.message };
   if (err instanceof AppError && err.kind === 'unavailable') throw err;

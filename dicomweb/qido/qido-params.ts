@@ -105,7 +105,7 @@ function parseIncludeFields(raw: unknown): Set<string> | 'all' {
 function intParam(raw: unknown, name: string, dflt: number, min: number): number {
   if (raw === undefined) return dflt;
   const s = single(raw, name);
-  if (!/^\d+$/.test(s) || Number(s) < min) throw new AppError('invalid', `${name} must be an integer >= ${min}`);
+  if (!/^\d{1,15}$/.test(s) || Number(s) < min) throw new AppError('invalid', `${name} must be an integer from ${min} to 999999999999999`);
   return Number(s);
 }
 

@@ -3,41 +3,80 @@ import { storeInstance, type StoreDeps, type StoreResult } from '../../core/stor
 import { FailureReason } from '../../core/store/failure-reasons.js';
 import { isValidUid } from '../../dicom/uid.js';
 import { AppError } from '../../storage/errors.js';
+import type { NamedLimit } from '../../dicom/dataset-limits.js';
+import { ByteBudget, limitExceeded } from '../multipart/byte-budget.js';
 import { contentTypeParam, mediaType, readMultipart } from '../multipart/related-reader.js';
 import { toNativeXml } from '../dicom-xml.js';
 import { sendDicomJson, sendDicomXml } from '../respond.js';
 import { buildStowResponse } from './stow-response.js';
 import type { DicomwebContext } from '../context.js';
 
+/** Limits on one STOW request as a whole; a hit is a 413 that names the limit. */
+export interface StowLimits {
+  requestBytes: NamedLimit;
+  parts: NamedLimit;
+}
+
+export const DEFAULT_STOW_LIMITS: StowLimits = {
+  requestBytes: { name: 'STOW_MAX_REQUEST_BYTES', max: 4 * 1024 ** 3 },
+  parts: { name: 'STOW_MAX_PARTS', max: 5000 },
+};
+
 /**
  * STOW-RS (PS3.18 §10.5): POST /studies[/{study}] with
  * multipart/related; type="application/dicom". Parts are stored one at a
- * time as they stream in; one bad part never stops the good ones.
+ * time as they stream in; one bad part never stops the good ones. A limit on
+ * one part fails that part (A700); a limit on the whole request stops reading
+ * and answers 413, listing what was stored before it.
  */
-export function handleStore(deps: StoreDeps, ctx: DicomwebContext) {
+export function handleStore(deps: StoreDeps, ctx: DicomwebContext, limits: StowLimits = DEFAULT_STOW_LIMITS) {
   return async (req: Request, res: Response): Promise<void> => {
     const expectedStudyUid = req.params.study as string | undefined;
     if (expectedStudyUid !== undefined && !isValidUid(expectedStudyUid)) {
       throw new AppError('invalid', 'StudyInstanceUID in the URL is not a valid UID');
     }
     const boundary = checkContentType(req.headers['content-type']);
+    const declared = Number(req.headers['content-length']);
+    if (declared > limits.requestBytes.max) throw limitExceeded(limits.requestBytes, `Content-Length is ${declared}`);
     const wantsXml = prefersXml(req.headers.accept);
     const tenant = ctx.tenantOf(req);
     const results: StoreResult[] = [];
-    for await (const part of readMultipart(req, boundary)) {
-      const type = mediaType(part.headers['content-type'] ?? 'application/dicom');
-      if (type !== 'application/dicom') {
-        part.body.resume();
-        results.push({ ok: false, reason: FailureReason.CannotUnderstand, message: `part media type ${type} is not application/dicom` });
-        continue;
+    const body = new ByteBudget(req, limits.requestBytes);
+    let refusal: AppError | undefined;
+    try {
+      for await (const part of readMultipart(body, boundary)) {
+        if (results.length >= limits.parts.max) {
+          refusal = limitExceeded(limits.parts, `the request has more parts`);
+          break;
+        }
+        const type = mediaType(part.headers['content-type'] ?? 'application/dicom');
+        if (type !== 'application/dicom') {
+          // Left unread: the reader drains it before the next part.
+          results.push({ ok: false, reason: FailureReason.CannotUnderstand, message: `part media type ${type} is not application/dicom` });
+          continue;
+        }
+        results.push(await storeInstance(part.body, { tenant, expectedStudyUid }, deps));
+        if (body.error) break;
       }
-      results.push(await storeInstance(part.body, { tenant, expectedStudyUid }, deps));
+    } catch (err) {
+      if (err !== body.error) {
+        // A dependency failed part way (503): what was stored before it is stored all the same.
+        if (results.some((r) => r.ok)) ctx.onStored?.(tenant, results);
+        throw err;
+      }
     }
-    if (results.length === 0) throw new AppError('invalid', 'the multipart body holds no parts');
-    ctx.onStored?.(tenant, results);
-    const { status, body } = buildStowResponse(results, ctx.baseUrl(req));
-    if (wantsXml) sendDicomXml(res, status, toNativeXml(body));
-    else sendDicomJson(res, status, body);
+    refusal ??= body.error;
+    if (results.length === 0 && !refusal) throw new AppError('invalid', 'the multipart body holds no parts');
+    if (results.length) ctx.onStored?.(tenant, results);
+    const response = buildStowResponse(results, ctx.baseUrl(req));
+    if (refusal) {
+      // Whole-request limit: 413, with the Store Instances Response of what came before it.
+      response.status = 413;
+      response.body['00000902'] = { vr: 'LO', Value: [refusal.message] };
+      res.setHeader('Connection', 'close');
+    }
+    if (wantsXml) sendDicomXml(res, response.status, toNativeXml(response.body));
+    else sendDicomJson(res, response.status, response.body);
   };
 }
 

@@ -11,10 +11,19 @@ export function isDuplicateKey(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
 }
 
+/**
+ * Socket errors the driver sometimes passes on unwrapped, e.g. "This socket
+ * has been ended by the other party" (EPIPE) when it writes to a connection
+ * the server closed while going down.
+ */
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ERR_SOCKET_CLOSED']);
+
 /** Connection trouble becomes AppError('unavailable') (503 at the edge); anything else is passed on unchanged. */
 export function mapMongoError(err: unknown): unknown {
   if (err instanceof AppError) return err;
+  const code = (err as NodeJS.ErrnoException)?.code;
   const down =
+    (typeof code === 'string' && NETWORK_CODES.has(code)) ||
     err instanceof MongoNetworkError || // includes timeouts and cleared pools
     err instanceof MongoServerSelectionError ||
     err instanceof MongoOperationTimeoutError ||

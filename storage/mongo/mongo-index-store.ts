@@ -27,6 +27,10 @@ const studyKey = (tenant: string, studyUid: string) => JSON.stringify([tenant, s
 export interface MongoIndexStoreOptions {
   /** How long an operation waits for a reachable server before failing as 'unavailable'. */
   serverSelectionTimeoutMS?: number;
+  /** How long opening a connection may take. */
+  connectTimeoutMS?: number;
+  /** How long a socket may stay silent during an operation (0: no limit). */
+  socketTimeoutMS?: number;
 }
 
 /**
@@ -48,7 +52,11 @@ export class MongoIndexStore implements IndexStore {
   ) {}
 
   static async connect(url: string, database: string, options: MongoIndexStoreOptions = {}): Promise<MongoIndexStore> {
-    const client = new MongoClient(url, { serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 10_000 });
+    const client = new MongoClient(url, {
+      serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 10_000,
+      connectTimeoutMS: options.connectTimeoutMS,
+      socketTimeoutMS: options.socketTimeoutMS,
+    });
     try {
       await client.connect();
       const c = collections(client.db(database));
