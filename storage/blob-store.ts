@@ -35,8 +35,12 @@ export const blobKeys = {
   thumbnail(instanceKey: string): string {
     return instanceKey.replace(/\.dcm$/, '') + '_thumb.png';
   },
+  /** The instance's DICOM JSON metadata, cached by WADO-RS (dicomweb/wado/metadata-cache.ts). */
+  metadata(instanceKey: string): string {
+    return instanceKey.replace(/\.dcm$/, '') + '_meta.json';
+  },
   /** Everything cached beside an instance, deleted with it. */
   derived(instanceKey: string): string[] {
-    return [blobKeys.thumbnail(instanceKey)];
+    return [blobKeys.thumbnail(instanceKey), blobKeys.metadata(instanceKey)];
   },
 };

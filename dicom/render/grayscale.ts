@@ -18,6 +18,48 @@ export interface Window {
 
 export function renderGray(stored: Float32Array, attrs: DicomDataset, info: ImageInfo, requested?: Window): Buffer {
   const values = modalityValues(stored, attrs);
+  return pValues(values, attrs, info, requested, () => rangeWindow(values));
+}
+
+/**
+ * The same pipeline for 8- and 16-bit grey samples, as a table: every
+ * possible sample word goes through masking, Modality LUT, VOI and inversion
+ * once (256 or 65,536 entries), then each pixel is one lookup. For a
+ * 512×512 CT this is several times faster than mapping every pixel, and the
+ * result is identical (same functions, applied to the same numbers).
+ * `words` are the frame's samples (little-endian 16-bit words or bytes).
+ */
+export function renderGrayWords(words: Uint16Array | Uint8Array, attrs: DicomDataset, info: ImageInfo, requested?: Window): Buffer {
+  const domain = words instanceof Uint16Array ? 65536 : 256;
+  const bits = Math.min(info.bitsStored, domain === 256 ? 8 : 16);
+  const modulo = 2 ** bits;
+  const sign = info.pixelRepresentation === 1 ? 2 ** (bits - 1) : 0;
+  const stored = new Float32Array(domain);
+  for (let w = 0; w < domain; w++) {
+    const v = w % modulo;
+    stored[w] = sign && v >= sign ? v - 2 * sign : v;
+  }
+  const values = modalityValues(stored, attrs);
+  const table = pValues(values, attrs, info, requested, () => {
+    // The frame's own range: only the words that occur in it count.
+    const seen = new Uint8Array(domain);
+    for (let i = 0; i < words.length; i++) seen[words[i]] = 1;
+    let min = Infinity;
+    let max = -Infinity;
+    for (let w = 0; w < domain; w++) {
+      if (!seen[w]) continue;
+      if (values[w] < min) min = values[w];
+      if (values[w] > max) max = values[w];
+    }
+    return windowOfRange(min, max);
+  });
+  const out = Buffer.allocUnsafe(words.length);
+  for (let i = 0; i < words.length; i++) out[i] = table[words[i]];
+  return out;
+}
+
+/** Modality values to 8-bit P-values: VOI (window, VOI LUT or `range()`), then MONOCHROME1 inversion. */
+function pValues(values: Float32Array, attrs: DicomDataset, info: ImageInfo, requested: Window | undefined, range: () => Window): Buffer {
   const out = Buffer.alloc(values.length);
   const window = requested ?? fileWindow(attrs);
   const voiLut = window ? undefined : readLut(attrs['00283010']?.Value?.[0] as DicomDataset | undefined, '00283002', '00283006');
@@ -25,7 +67,7 @@ export function renderGray(stored: Float32Array, attrs: DicomDataset, info: Imag
   else if (voiLut) {
     const max = 2 ** voiLut.bits - 1;
     for (let i = 0; i < values.length; i++) out[i] = Math.round((applyLut(voiLut, values[i]) / max) * 255);
-  } else applyWindow(values, rangeWindow(values), out);
+  } else applyWindow(values, range(), out);
   if (info.photometric === 'MONOCHROME1') for (let i = 0; i < out.length; i++) out[i] = 255 - out[i];
   return out;
 }
@@ -54,6 +96,10 @@ function rangeWindow(values: Float32Array): Window {
     if (v < min) min = v;
     if (v > max) max = v;
   }
+  return windowOfRange(min, max);
+}
+
+function windowOfRange(min: number, max: number): Window {
   if (!Number.isFinite(min)) return { center: 0, width: 1, fn: 'LINEAR_EXACT' };
   return { center: (min + max) / 2, width: Math.max(max - min, 1), fn: 'LINEAR_EXACT' };
 }

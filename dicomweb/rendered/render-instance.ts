@@ -19,8 +19,8 @@ export async function renderInstanceFrame(deps: WadoDeps, rec: InstanceRecord, f
   const count = frameCount(view.layout);
   if (frameIndex >= count) throw new AppError('not-found', `frame ${frameIndex + 1} does not exist: the instance has ${count} frame(s)`);
   const decoded = await decodeFrame(view.tsUid, await readFrame(view.layout, frameIndex, view.read), view.info);
-  const { header } = await deps.access.open(rec);
-  return encodeRendered(renderFrame(decoded, view.info, header.dataset, frameIndex, p.window), p, maxSide);
+  const dataset = view.dataset ?? (await deps.access.open(rec)).header.dataset;
+  return encodeRendered(renderFrame(decoded, view.info, dataset, frameIndex, p.window), p, maxSide);
 }
 
 /**

@@ -29,8 +29,10 @@ export function parseRenderParams(query: Record<string, unknown>, acceptHeader: 
 
 function pickMediaType(header: string | undefined, q: unknown): RenderParams['mediaType'] {
   for (const e of parseAccept(header, q)) {
-    if (covers(e.type, 'image/jpeg')) return 'image/jpeg';
-    if (covers(e.type, 'image/png')) return 'image/png';
+    // Multi-image renders are multipart/related; type="image/…" (PS3.18 §8.7.4): the part type decides.
+    const type = e.type === 'multipart/related' ? (e.params.type ?? 'image/jpeg').toLowerCase() : e.type;
+    if (covers(type, 'image/jpeg')) return 'image/jpeg';
+    if (covers(type, 'image/png')) return 'image/png';
   }
   throw new AppError('not-acceptable', 'rendered images are available as image/jpeg or image/png');
 }

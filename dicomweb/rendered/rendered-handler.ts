@@ -15,6 +15,17 @@ import { AppError } from '../../storage/errors.js';
  */
 export type Level = 'study' | 'series' | 'instance' | 'frames';
 
+/**
+ * Most images one rendered response holds. PS3.18 §10.4.1.1.4 renders every
+ * image of a study or series (and every frame of a list) into one
+ * multipart response; a 2,000-image study would be minutes of CPU for one
+ * request. Beyond the cap the response holds the first images in series and
+ * instance order (frames in the order asked) and says so in a
+ * `Warning: 299` header, as QIDO-RS does when it caps `limit`; clients
+ * wanting more ask per series, instance or frame list.
+ */
+export const RENDERED_MAX_IMAGES = 100;
+
 export function handleRendered(level: Level, deps: WadoDeps) {
   return async (req: Request, res: Response): Promise<void> => {
     const p = parseRenderParams(req.query as Record<string, unknown>, req.headers.accept);
@@ -22,12 +33,14 @@ export function handleRendered(level: Level, deps: WadoDeps) {
     if (level === 'instance' || level === 'frames') {
       const frames = level === 'frames' ? parseFrameList(req.params.frames).map((n) => n - 1) : [0];
       if (frames.length === 1) return sendImage(res, p.mediaType, await renderInstanceFrame(deps, records[0], frames[0], p));
-      const images = frames.map((f) => () => renderInstanceFrame(deps, records[0], f, p));
+      capWarning(res, frames.length, 'frames');
+      const images = frames.slice(0, RENDERED_MAX_IMAGES).map((f) => () => renderInstanceFrame(deps, records[0], f, p));
       return sendParts(res, p.mediaType, images);
     }
     const images = records.filter(isImage);
     if (images.length === 0) throw new AppError('not-acceptable', 'none of the instances in scope is an image: nothing to render');
-    await sendParts(res, p.mediaType, images.map((r) => () => renderInstanceFrame(deps, r, 0, p)));
+    capWarning(res, images.length, 'images');
+    await sendParts(res, p.mediaType, images.slice(0, RENDERED_MAX_IMAGES).map((r) => () => renderInstanceFrame(deps, r, 0, p)));
   };
 }
 
@@ -42,6 +55,11 @@ export function handleThumbnail(level: Level, deps: WadoDeps) {
     const rec = level === 'instance' ? records[0] : representative(records);
     sendImage(res, p.mediaType, await instanceThumbnail(deps, rec, p));
   };
+}
+
+function capWarning(res: Response, count: number, what: string): void {
+  if (count <= RENDERED_MAX_IMAGES) return;
+  res.setHeader('Warning', `299 - "rendered response holds the first ${RENDERED_MAX_IMAGES} of ${count} ${what}; request a series, an instance or a frame list for the others"`);
 }
 
 function sendImage(res: Response, type: string, body: Buffer): void {

@@ -3,6 +3,7 @@ import { frameLayout, type FrameLayout } from '../../dicom/frames.js';
 import { imageInfo, ImageInfoError, type ImageInfo } from '../../dicom/image-info.js';
 import { openInstance, type OpenedInstance, type OpenLimits } from '../../dicom/open-instance.js';
 import type { RangeReader } from '../../dicom/encapsulated.js';
+import type { DicomDataset } from '../../dicom/dicom-json.js';
 import type { BlobStore } from '../../storage/blob-store.js';
 import { AppError } from '../../storage/errors.js';
 import type { InstanceRecord } from '../../storage/model.js';
@@ -21,9 +22,17 @@ export interface PixelView {
   info: ImageInfo;
   layout: FrameLayout;
   read: RangeReader;
+  /**
+   * The parsed header, kept when it is small (what rendering needs: window,
+   * rescale, functional groups); undefined for large headers, which are then
+   * read again per use rather than held in the LRU.
+   */
+  dataset?: DicomDataset;
 }
 
 const LRU_SIZE = 2000;
+/** Headers up to this size stay in the LRU with their view (≈2,000 × a few KiB for CT and MR series). */
+const KEEP_HEADER_BYTES = 64 * 1024;
 
 export class InstanceAccess {
   private readonly lru = new Map<string, Promise<Omit<PixelView, 'read'>>>();
@@ -73,7 +82,8 @@ export class InstanceAccess {
         valueOffset: h.pixelDataValueOffset, valueLength: h.pixelDataLength, fileSize: opened.size,
         extendedOffsets: binary(h.dataset['7FE00001']?.Value?.[0]), extendedLengths: binary(h.dataset['7FE00002']?.Value?.[0]),
       }, opened.read);
-      return { tsUid: h.transferSyntaxUid, reencoded: opened.reencoded, info, layout };
+      const dataset = h.pixelDataValueOffset <= KEEP_HEADER_BYTES ? h.dataset : undefined;
+      return { tsUid: h.transferSyntaxUid, reencoded: opened.reencoded, info, layout, dataset };
     } catch (err) {
       throw new AppError('not-acceptable', `the instance's Pixel Data cannot be split into frames: ${(err as Error).message}`);
     }

@@ -113,6 +113,20 @@ for (const backend of BACKENDS) describe(`WADO-RS behaviour on ${backend}`, () =
     assert.match(res.body['00000902'].Value[0], /has no Pixel Data/);
   });
 
+  test('deleting an instance removes what WADO cached beside it: metadata JSON and thumbnail (blobKeys.derived)', async () => {
+    const own = newUid();
+    const path = (await store(t.app, [syntheticInstance({ studyUid: own })])).paths[0];
+    assert.equal((await request(t.app).get(`${path}/metadata`)).status, 200, 'metadata served');
+    assert.equal((await getRaw(t.app, `${path}/thumbnail`, 'image/png')).status, 200, 'thumbnail served');
+    const [rec] = await t.container.index.findInstances({ tenant: 'default', studyUid: own });
+    const derived = blobKeys.derived(rec.blobKey);
+    assert.deepEqual(derived, [blobKeys.thumbnail(rec.blobKey), blobKeys.metadata(rec.blobKey)], 'both caches are derived blobs');
+    for (const key of derived) assert.ok(await t.container.blobs.stat(key), `${key} cached before the delete`);
+    assert.equal((await request(t.app).delete(path)).status, 204, 'instance deleted');
+    for (const key of [rec.blobKey, ...derived]) assert.equal(await t.container.blobs.stat(key), undefined, `${key} gone after the delete`);
+    assert.equal((await request(t.app).get(`${path}/metadata`)).status, 404, 'no metadata from a memory cache after the delete');
+  });
+
   test('a declared 65535x65535 image with 256 bytes of pixels gets a clear 406, never an allocation', async () => {
     const { paths } = await store(t.app, ['broken/oob-monochrome-65535.dcm']);
     for (const suffix of ['/frames/1', '/rendered', '/thumbnail']) {
