@@ -10,8 +10,11 @@ import type { BurnedInReason } from './burned-in.js';
 export interface DeidAuditRecord {
   at: string;
   tenant: string;
-  /** Where it happened: before storing (DEID_POLICY=at-ingest) or when serving the de-identified view. */
-  trigger: 'ingest' | 'retrieve';
+  /**
+   * Where it happened: before storing (DEID_POLICY=at-ingest), or when serving
+   * the de-identified view: a whole instance (retrieve) or its header (metadata, bulk data).
+   */
+  trigger: 'ingest' | 'retrieve' | 'metadata';
   profile: 'PS3.15 E.1 Basic Application Level Confidentiality Profile';
   options: string[];
   attributesChanged: number;

@@ -59,7 +59,8 @@ export function createApp(c: Container, hooks: { onStored?: (tenant: string, res
   };
   // Before /dicomweb, whose catch-all would answer for /dicomweb/deid.
   app.use('/dicomweb/deid', deidRouter({
-    index: c.index, blobs: c.blobs, searchKeys: c.searchKeys, limits: c.config.qido, deid: c.deid, ctx, maxHeaderBytes: c.config.maxHeaderBytes, log: c.log,
+    index: c.index, blobs: c.blobs, searchKeys: c.searchKeys, limits: c.config.qido, deid: c.deid, ctx, maxHeaderBytes: c.config.maxHeaderBytes,
+    bulkDataThreshold: c.config.bulkDataThreshold, log: c.log,
   }));
   app.use('/api/imaging', imagingApiRouter({
     store, index: c.index, upload: c.config.upload, tenantOf, dicomwebBaseUrl: ctx.baseUrl, onStored: ctx.onStored, log: c.log,

@@ -16,6 +16,13 @@ export interface PendingBlob {
   startedAt: string;
 }
 
+/** New terms of one instance, for IndexStore.replacePrefixedTerms (keys carry the prefix). */
+export interface PrefixedTerms {
+  studyUid: string;
+  sopUid: string;
+  terms: InstanceRecord['terms'];
+}
+
 export interface InstanceScope {
   tenant: string;
   studyUid: string;
@@ -60,6 +67,16 @@ export interface IndexStore {
   getSeries(tenant: string, studyUid: string, seriesUid: string): Promise<SeriesRecord | undefined>;
 
   query(query: LevelQuery): Promise<QueryPage<LevelRecord>>;
+
+  /**
+   * Re-indexes derived search terms: for each instance, its terms whose key
+   * starts with `prefix` (at instance level, and what it contributes to its
+   * series and study) become `terms`; terms under other keys stay as they are.
+   * Series and study keep the union of their instances' prefixed terms.
+   * Used after a de-identification policy change (deid/reindex.ts, prefix
+   * "deid:"). Returns the SOP Instance UIDs not found.
+   */
+  replacePrefixedTerms(tenant: string, prefix: string, updates: PrefixedTerms[]): Promise<string[]>;
 
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -6,14 +6,18 @@ import type { IndexStore } from '../../storage/index-store.js';
 import type { DicomwebContext } from '../context.js';
 import { dicomwebErrorHandler, sendDicomError } from '../http-errors.js';
 import { handleSearch } from '../qido/qido-handler.js';
+import { InstanceAccess } from '../wado/instance-access.js';
+import { DeidHeaders } from './deid-headers.js';
 import { DeidIndexView } from './deid-index-view.js';
 import { handleDeidRetrieve } from './deid-retrieve.js';
+import { deidWadoRouter } from './deid-wado.js';
 
 /**
  * /dicomweb/deid: the de-identified view of a tenant's studies (issue #5):
  * QIDO-RS on the same paths as /dicomweb, answering with de-identified values
- * and UIDs, and WADO-RS retrieval of de-identified instances. Served for
- * tenants whose DEID_POLICY is on-read or at-ingest; 'off' turns it off.
+ * and UIDs, and WADO-RS on the same paths too: instances, metadata, bulk
+ * data, frames, rendered and thumbnails (deid-retrieve.ts, deid-wado.ts).
+ * Served for tenants whose DEID_POLICY is on-read or at-ingest; 'off' turns it off.
  */
 export interface DeidRouterDeps {
   index: IndexStore;
@@ -24,6 +28,8 @@ export interface DeidRouterDeps {
   /** Context of the identified service; baseUrl is rebased to /dicomweb/deid here. */
   ctx: DicomwebContext;
   maxHeaderBytes: number;
+  /** Binary values larger than this become BulkDataURI in metadata, as on /dicomweb. */
+  bulkDataThreshold: number;
   log: { error: (o: object, m: string) => void };
 }
 
@@ -51,6 +57,10 @@ export function deidRouter(deps: DeidRouterDeps): Router {
   r.get('/studies/:study', retrieve);
   r.get('/studies/:study/series/:series', retrieve);
   r.get('/studies/:study/series/:series/instances/:instance', retrieve);
+
+  const access = new InstanceAccess(deps.blobs, { maxHeaderBytes: deps.maxHeaderBytes, maxInflatedBytes: 512 * 1024 * 1024 });
+  const headers = new DeidHeaders(access, deps.deid, deps.bulkDataThreshold, deps.maxHeaderBytes);
+  r.use(deidWadoRouter({ index: view.asIndexStore(), blobs: deps.blobs, ctx, access, bulkDataThreshold: deps.bulkDataThreshold }, headers));
 
   r.use((_req, res) => sendDicomError(res, 404, 'no such resource in the de-identified view'));
   r.use(dicomwebErrorHandler(deps.log));

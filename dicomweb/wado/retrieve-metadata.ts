@@ -15,9 +15,10 @@ const PREFETCH = 8;
  * as application/dicom+json: an array with one dataset per instance. The
  * array is written as it is produced (a few instances read ahead), so a
  * study of thousands of instances is never held whole. The ETag changes
- * whenever an instance of the scope does.
+ * whenever an instance of the scope does. `cache` is a MetadataCache, or any
+ * source of per-instance metadata JSON (the de-identified view's).
  */
-export function handleRetrieveMetadata(deps: WadoDeps, cache: MetadataCache) {
+export function handleRetrieveMetadata(deps: WadoDeps, cache: Pick<MetadataCache, 'get'>) {
   return async (req: Request, res: Response): Promise<void> => {
     const scope = scopeOf(req);
     const accept = parseAccept(req.headers.accept, req.query.accept);

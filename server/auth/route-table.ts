@@ -70,10 +70,13 @@ export const ROUTES: readonly RouteRule[] = [
   { method: 'DELETE', path: SERIES, access: need('dicomweb', 'd'), audit: 'delete', family: 'delete' },
   { method: 'DELETE', path: INSTANCE, access: need('dicomweb', 'd'), audit: 'delete', family: 'delete' },
 
-  // De-identified view (dicomweb/deid/deid-router.ts): QIDO-RS and WADO-RS instance retrieval
+  // De-identified view (dicomweb/deid/deid-router.ts): QIDO-RS, and WADO-RS on the same paths as /dicomweb
   ...['/studies', '/series', '/instances', '/studies/:study/series', '/studies/:study/instances', '/studies/:study/series/:series/instances']
     .map((p): RouteRule => ({ method: 'GET', path: `${DW}/deid${p}`, access: deid('s'), audit: 'search', family: 'deid' })),
   ...['/studies/:study', '/studies/:study/series/:series', '/studies/:study/series/:series/instances/:instance']
+    .flatMap((p) => [p, `${p}/metadata`, `${p}/rendered`, `${p}/thumbnail`])
+    .concat(['/studies/:study/series/:series/instances/:instance/frames/:frames', '/studies/:study/series/:series/instances/:instance/bulkdata/*path'])
+    .concat(['rendered', 'thumbnail'].map((x) => `/studies/:study/series/:series/instances/:instance/frames/:frames/${x}`))
     .map((p): RouteRule => ({ method: 'GET', path: `${DW}/deid${p}`, access: deid('r'), audit: 'deidentify', family: 'deid' })),
 
   // Patient imaging API (api/router.ts)
@@ -95,4 +98,5 @@ export const ROUTES: readonly RouteRule[] = [
   // Upstream FHIR push queue (fhir/push-admin.ts)
   { method: 'GET', path: '/admin/fhir-push', access: need('fhirpush', 'r'), family: 'admin' },
   { method: 'POST', path: '/admin/fhir-push/retry-failed', access: need('fhirpush', 'c'), audit: 'push', family: 'admin' },
+  { method: 'POST', path: '/admin/fhir-resync', access: need('fhirpush', 'c'), audit: 'push', family: 'admin' },
 ];

@@ -2,12 +2,13 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AppError } from '../errors.js';
-import type { IndexStore, InstanceScope, PendingBlob } from '../index-store.js';
+import type { IndexStore, InstanceScope, PendingBlob, PrefixedTerms } from '../index-store.js';
 import type {
   DuplicatePolicy, InsertOutcome, InstanceRecord, LevelQuery, LevelRecord, QueryPage, SeriesRecord, StudyRecord,
 } from '../model.js';
 import { LEVEL_CODE, MIGRATIONS, SCHEMA } from './schema.js';
 import { deleteInstancesTx } from './delete-instances.js';
+import { replacePrefixedTermsTx } from './replace-terms.js';
 import { WalSync } from './wal-sync.js';
 import { conditionSql } from './term-sql.js';
 import { rowToInstance, rowToSeries, rowToStudy, unionModalities } from './rows.js';
@@ -197,6 +198,13 @@ export class EmbeddedIndexStore implements IndexStore {
     if (s.seriesUid) (sql += ' AND series_uid = ?'), params.push(s.seriesUid);
     if (s.sopUid) (sql += ' AND sop_uid = ?'), params.push(s.sopUid);
     return (this.stmt(sql + ` ORDER BY ${ORDER.instance}`).all(...params) as any[]).map(rowToInstance);
+  }
+
+  async replacePrefixedTerms(tenant: string, prefix: string, updates: PrefixedTerms[]): Promise<string[]> {
+    this.knownTerms.clear(); // parents' prefixed terms are rebuilt
+    const missing = this.db.transaction(() => replacePrefixedTermsTx(this.db, tenant, prefix, updates))();
+    await this.wal.sync();
+    return missing;
   }
 
   async deleteInstances(s: InstanceScope): Promise<InstanceRecord[]> {

@@ -1,5 +1,5 @@
 import { MongoClient, type Collection, type Filter } from 'mongodb';
-import type { IndexStore, InstanceScope, PendingBlob } from '../index-store.js';
+import type { IndexStore, InstanceScope, PendingBlob, PrefixedTerms } from '../index-store.js';
 import type {
   DuplicatePolicy, InsertOutcome, InstanceRecord, LevelQuery, LevelRecord, QueryLevel, QueryPage, SeriesRecord, StudyRecord,
 } from '../model.js';
@@ -10,6 +10,7 @@ import { KeyedLock } from './keyed-lock.js';
 import { mapMongoError } from './mongo-errors.js';
 import { recount } from './recount.js';
 import { deleteInstances } from './delete-instances.js';
+import { replacePrefixedTerms } from './replace-terms.js';
 import { termsFilter } from './terms.js';
 
 const COLLECTION = { study: 'studies', series: 'series', instance: 'instances' } as const;
@@ -94,6 +95,16 @@ export class MongoIndexStore implements IndexStore {
 
   studyOfBlob(tenant: string, blobKey: string): Promise<string | undefined> {
     return this.run(async () => (await this.c.instances.findOne({ tenant, blobKey }, { projection: { studyUid: 1 } }))?.studyUid);
+  }
+
+  async replacePrefixedTerms(tenant: string, prefix: string, updates: PrefixedTerms[]): Promise<string[]> {
+    const byStudy = new Map<string, PrefixedTerms[]>();
+    for (const u of updates) byStudy.set(u.studyUid, [...(byStudy.get(u.studyUid) ?? []), u]);
+    const missing: string[] = [];
+    for (const [studyUid, list] of byStudy) {
+      missing.push(...await this.run(() => this.studyLock.run(studyKey(tenant, studyUid), () => replacePrefixedTerms(this.c, tenant, studyUid, prefix, list))));
+    }
+    return missing;
   }
 
   deleteInstances(scope: InstanceScope): Promise<InstanceRecord[]> {

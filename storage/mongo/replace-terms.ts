@@ -1,0 +1,47 @@
+import type { PrefixedTerms } from '../index-store.js';
+import type { Collections } from './collections.js';
+import { encodeTerms } from './terms.js';
+
+/**
+ * IndexStore.replacePrefixedTerms for MongoDB, for the instances of ONE study
+ * (the caller holds that study's lock, as deleteInstances does): each
+ * instance's prefixed terms and contributions (`parents`) are replaced, then
+ * the prefixed terms of its series and study are set to the union of their
+ * instances' contributions (unprefixed terms are carried over as they are).
+ * Not atomic across documents (FerretDB 1.x has no transactions): instances
+ * first, so an interrupted run is finished by running it again.
+ */
+export async function replacePrefixedTerms(c: Collections, tenant: string, studyUid: string, prefix: string, updates: PrefixedTerms[]): Promise<string[]> {
+  const missing: string[] = [];
+  const series = new Set<string>();
+  const keep = (encoded: string[] | undefined) => (encoded ?? []).filter((e) => !e.startsWith(prefix));
+  for (const u of updates) {
+    const doc = await c.instances.findOne({ tenant, studyUid, sopUid: u.sopUid }, { projection: { t: 1, parents: 1, seriesUid: 1 } });
+    if (!doc) {
+      missing.push(u.sopUid);
+      continue;
+    }
+    await c.instances.updateOne({ _id: doc._id }, {
+      $set: {
+        t: [...keep(doc.t), ...encodeTerms(u.terms.instance)],
+        'parents.seriesTerms': [...keep(doc.parents.seriesTerms), ...encodeTerms(u.terms.series)],
+        'parents.studyTerms': [...keep(doc.parents.studyTerms), ...encodeTerms(u.terms.study)],
+      },
+    });
+    series.add(doc.seriesUid);
+  }
+  if (series.size === 0) return missing;
+  const all = await c.instances.find({ tenant, studyUid }, { projection: { seriesUid: 1, parents: 1 } }).toArray();
+  for (const seriesUid of series) {
+    const doc = await c.series.findOne({ tenant, seriesUid }, { projection: { t: 1 } });
+    if (!doc) continue;
+    const prefixed = all.filter((d) => d.seriesUid === seriesUid).flatMap((d) => d.parents.seriesTerms.filter((e) => e.startsWith(prefix)));
+    await c.series.updateOne({ _id: doc._id }, { $set: { t: [...new Set([...keep(doc.t), ...prefixed])] } });
+  }
+  const study = await c.studies.findOne({ tenant, studyUid }, { projection: { t: 1 } });
+  if (study) {
+    const prefixed = all.flatMap((d) => d.parents.studyTerms.filter((e) => e.startsWith(prefix)));
+    await c.studies.updateOne({ _id: study._id }, { $set: { t: [...new Set([...keep(study.t), ...prefixed])] } });
+  }
+  return missing;
+}
