@@ -19,7 +19,7 @@ export interface ImagingApiDeps {
   upload: UploadConfig;
   tenantOf(req: Request): string;
   dicomwebBaseUrl(req: Request): string;
-  onStored?(tenant: string, results: StoreResult[]): void;
+  onStored?(tenant: string, results: StoreResult[]): void | Promise<void>;
   log: { error: (o: object, m: string) => void };
 }
 

@@ -12,8 +12,8 @@ export interface DicomwebContext {
   tenantOf(req: Request): string;
   /** The service root (…/dicomweb) as clients should see it, for Retrieve URLs. */
   baseUrl(req: Request): string;
-  /** Called after a STOW with its results (FHIR sync hooks in here). */
-  onStored?(tenant: string, results: StoreResult[]): void;
+  /** Called after a STOW with its results (FHIR sync hooks in here); awaited before the response. */
+  onStored?(tenant: string, results: StoreResult[]): void | Promise<void>;
   /** Called after instances were deleted (FHIR resources derived from them follow). */
-  onDeleted?(tenant: string, studyUid: string, removed: InstanceRecord[]): void;
+  onDeleted?(tenant: string, studyUid: string, removed: InstanceRecord[]): void | Promise<void>;
 }

@@ -2,7 +2,8 @@
  * The CapabilityStatement (R4 capabilitystatement.html), built from the same
  * search parameter registry the server searches with, so it lists exactly
  * what works: read and search-type on the mapped resource types, read only on
- * Binary, no writes (resources come from DICOM), no history, JSON only.
+ * Binary, no writes (resources come from DICOM), no history, JSON only;
+ * plus AuditEvent (server/audit).
  */
 import type { FhirResourceJson } from '../storage/fhir-store.js';
 import type { SearchParamDef } from './search/params.js';
@@ -54,11 +55,41 @@ function resourceEntry(type: string, defs: SearchParamDef[], all: Record<string,
   };
 }
 
+/**
+ * AuditEvent, served by server/audit (audit-event-router.ts), with the search
+ * parameters of its parser (audit-search.ts): no _id/_lastUpdated, no
+ * includes. `agent` matches the agent's identifier value (R4's `agent` is a
+ * reference search), and `entity-id` (an STU3 name) and `study` are not R4
+ * parameters: all three carry their own definition URL.
+ */
+function auditEventEntry(canonicalBase: string) {
+  const custom = (name: string) => `${canonicalBase}/SearchParameter/AuditEvent-${name}`;
+  return {
+    type: 'AuditEvent',
+    interaction: [{ code: 'read' }, { code: 'search-type' }],
+    versioning: 'no-version',
+    readHistory: false,
+    updateCreate: false,
+    conditionalCreate: false,
+    conditionalRead: 'not-supported',
+    conditionalUpdate: false,
+    conditionalDelete: 'not-supported',
+    searchParam: [
+      { name: 'date', type: 'date', documentation: 'When the event was recorded: eq (default), ge, gt, le, lt; repeat to bound both ends' },
+      { name: 'outcome', type: 'token', documentation: 'Outcome code: 0, 4, 8 or 12' },
+      { name: 'agent', definition: custom('agent-identifier'), type: 'token', documentation: 'The identifier value of the requesting agent (token subject or API key id); a system before | is ignored' },
+      { name: 'entity-id', definition: custom('entity-id'), type: 'token', documentation: 'A study the event is about: urn:oid:<StudyInstanceUID> or the bare UID' },
+      { name: 'study', definition: custom('study'), type: 'token', documentation: 'Same as entity-id' },
+    ],
+  };
+}
+
 export function capabilityStatement(o: CapabilityOptions): FhirResourceJson {
   const binary = { type: 'Binary', interaction: [{ code: 'read' }], versioning: 'versioned', readHistory: false, updateCreate: false };
   const resources: Array<{ type: string }> = [
     ...Object.entries(o.registry).map(([type, defs]) => resourceEntry(type, defs, o.registry, o.canonicalBase)),
     binary,
+    auditEventEntry(o.canonicalBase),
   ].sort((a, b) => a.type.localeCompare(b.type));
   return {
     resourceType: 'CapabilityStatement',
@@ -73,7 +104,10 @@ export function capabilityStatement(o: CapabilityOptions): FhirResourceJson {
     rest: [{
       mode: 'server',
       documentation: 'Read-only: resources are created and updated from DICOM instances stored through STOW-RS. '
-        + 'Search pages with _count/_offset; a time without a zone offset is read as UTC.',
+        + 'Search pages with _count/_offset; a time without a zone offset is read as UTC. '
+        + 'Besides the parameters listed per type: _count, _offset, _sort (_id, _lastUpdated, - for descending), _summary=count, '
+        + '_total, _include[:iterate], _revinclude, _format=json, _pretty (AuditEvent: _count and _offset only). '
+        + 'AuditEvent records access to patient data in the caller\'s tenant and needs AuditEvent scopes.',
       resource: resources,
     }],
   };

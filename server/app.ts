@@ -6,6 +6,7 @@ import { deidRouter } from '../dicomweb/deid/deid-router.js';
 import { imagingApiRouter } from '../api/router.js';
 import { capabilityStatement } from '../fhir/capability.js';
 import { pushAdminRouter } from '../fhir/push-admin.js';
+import { resyncAdminRouter } from '../fhir/resync-admin.js';
 import { fhirRouter } from '../fhir/router.js';
 import type { InstanceRecord } from '../storage/model.js';
 import type { Container } from './container.js';
@@ -42,10 +43,10 @@ export function createApp(c: Container, hooks: { onStored?: (tenant: string, res
   const ctx = {
     tenantOf,
     baseUrl: (req: Request) => `${c.config.publicBaseUrl ?? `${req.protocol}://${req.get('host')}`}/dicomweb`,
-    onStored: (tenant: string, results: StoreResult[]) => {
+    onStored: async (tenant: string, results: StoreResult[]) => {
       noteStudies(results.flatMap((r) => (r.ok ? [r.studyUid] : [])));
-      c.fhir.sync.onStored(tenant, results);
       hooks.onStored?.(tenant, results);
+      await c.fhir.sync.onStored(tenant, results); // the FHIR dirty marks are durable before the response
     },
     onDeleted: (tenant: string, studyUid: string, _removed: InstanceRecord[]) => c.fhir.sync.onDeleted(tenant, [studyUid]),
   };
@@ -54,7 +55,7 @@ export function createApp(c: Container, hooks: { onStored?: (tenant: string, res
   app.use('/fhir/AuditEvent', auditEventRouter({ store: c.audit.store, fhirBase: (req) => `${origin(req)}/fhir`, log: c.log }));
   // The ingest pipeline, shared by STOW-RS and the upload API; de-identification hooks in there (DEID_POLICY).
   const store = {
-    index: c.index, blobs: c.blobs, searchKeys: c.searchKeys, duplicatePolicy: c.config.duplicatePolicy, maxHeaderBytes: c.config.maxHeaderBytes,
+    index: c.fhir.writeIndex, blobs: c.blobs, searchKeys: c.searchKeys, duplicatePolicy: c.config.duplicatePolicy, maxHeaderBytes: c.config.maxHeaderBytes,
     datasetLimits: c.config.limits.dataset, hooks: c.deid.ingestHooks,
   };
   // Before /dicomweb, whose catch-all would answer for /dicomweb/deid.
@@ -88,6 +89,7 @@ export function createApp(c: Container, hooks: { onStored?: (tenant: string, res
     status: (tenant) => c.fhir.pushStatus(tenant),
     retryFailed: (tenant) => c.fhir.store.requeueFailed(new Date().toISOString(), tenant),
   }));
+  app.use('/admin/fhir-resync', resyncAdminRouter({ tenantOf, resync: (r) => c.fhir.resync(r) }));
   app.use('/viewer', viewerRouter(c.config.viewerDir));
   app.use((_req, res) => void res.status(404).json({ error: 'not found' }));
   return app;

@@ -10,7 +10,11 @@ export interface FhirConfig {
   search: { defaultCount: number; maxCount: number };
   sync: { concurrency: number; delayMs: number; retryMaxMs: number };
   /** Set when FHIR_UPSTREAM_URL is: Bundles are then queued and pushed there. */
-  upstream?: { baseUrl: string; bearerToken?: string; timeoutMs: number; backoffBaseMs: number; backoffMaxMs: number };
+  upstream?: {
+    baseUrl: string; bearerToken?: string; timeoutMs: number; backoffBaseMs: number; backoffMaxMs: number;
+    /** FHIR_UPSTREAM_DELETE_MODE: how resources of deleted instances are retracted upstream (spec 10.4). */
+    deleteMode: 'status' | 'delete';
+  };
 }
 
 type Env = Record<string, string | undefined>;
@@ -61,6 +65,7 @@ export function loadFhirConfig(env: Env, server: { host: string; port: number; p
           timeoutMs: int(env.FHIR_PUSH_TIMEOUT_MS, 60_000, 'FHIR_PUSH_TIMEOUT_MS'),
           backoffBaseMs,
           backoffMaxMs: Math.max(backoffBaseMs, int(env.FHIR_PUSH_BACKOFF_MAX_MS, 300_000, 'FHIR_PUSH_BACKOFF_MAX_MS')),
+          deleteMode: oneOf(env.FHIR_UPSTREAM_DELETE_MODE ?? 'status', ['status', 'delete'] as const, 'FHIR_UPSTREAM_DELETE_MODE'),
         }
       : undefined,
   };

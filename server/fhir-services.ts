@@ -7,6 +7,8 @@
 import { dirname, join } from 'node:path';
 import { FhirSync } from '../core/fhir-sync/fhir-sync.js';
 import { loadStudyDatasets } from '../core/fhir-sync/load-study.js';
+import { markingIndex } from '../core/fhir-sync/marking-index.js';
+import { type ResyncRequest, resyncStudies } from '../core/fhir-sync/resync.js';
 import { OutboxPusher, type PushStatus } from '../core/fhir-sync/outbox-pusher.js';
 import { FhirRepository } from '../fhir/repository.js';
 import { searchParamRegistry } from '../fhir/search/params.js';
@@ -21,8 +23,12 @@ export interface FhirServices {
   store: FhirStore;
   repo: FhirRepository;
   sync: FhirSync;
+  /** The index for the ingest and delete paths: each write marks its study dirty first (write-ahead). */
+  writeIndex: IndexStore;
   /** Present when FHIR_UPSTREAM_URL is set. */
   push?: OutboxPusher;
+  /** Marks stored studies dirty and schedules their syncs (after a mapping change); `sync.idle()` tells when done. */
+  resync(req: ResyncRequest): Promise<{ tenants: string[]; studies: number }>;
   /** The push queue as `tenant` may see it (all tenants when undefined). */
   pushStatus(tenant?: string): Promise<PushStatus | (OutboxStatus & { enabled: false })>;
   close(): Promise<void>;
@@ -57,7 +63,7 @@ export async function buildFhirServices(config: Config, log: Logger, index: Inde
   const sync = new FhirSync({
     marks: store,
     sync: async (tenant, studyUid) => (await import('../core/fhir-sync/sync-study.js')).syncStudy({
-      repo, outbox: push ? store : undefined, mapping: f.mapping, now: () => new Date(),
+      repo, outbox: push ? store : undefined, deleteMode: f.upstream?.deleteMode, mapping: f.mapping, now: () => new Date(),
       load: (t, s) => loadStudyDatasets(loaderDeps, t, s),
     }, tenant, studyUid),
     ...f.sync,
@@ -69,6 +75,8 @@ export async function buildFhirServices(config: Config, log: Logger, index: Inde
   await push?.start();
   return {
     store, repo, sync, push,
+    writeIndex: markingIndex(index, sync),
+    resync: (req) => resyncStudies({ index, synced: store, sync, defaultTenant: config.defaultTenant }, req),
     pushStatus: async (tenant) => (push ? push.status(tenant) : { enabled: false as const, ...(await store.outboxStatus(tenant)) }),
     async close() {
       await push?.stop();

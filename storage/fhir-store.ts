@@ -160,7 +160,15 @@ export interface DirtyStudies {
   clearDirty(d: DirtyStudy): Promise<boolean>;
   /** Hash of the last Bundle enqueued for the study (to skip enqueuing an unchanged one). */
   enqueuedHash(tenant: string, studyUid: string): Promise<string | undefined>;
-  setEnqueuedHash(tenant: string, studyUid: string, hash: string): Promise<void>;
+  /** Records the last Bundle enqueued for the study: its hash and (for deletions, spec 10.4) the Bundle itself. */
+  setEnqueuedHash(tenant: string, studyUid: string, hash: string, bundle?: string): Promise<void>;
+  /**
+   * Every study the sync has marked (and so every study stored since the FHIR
+   * sync existed), of `tenant` or of all tenants: for a full resync.
+   */
+  listSyncedStudies(tenant?: string): Promise<Array<{ tenant: string; studyUid: string }>>;
+  /** The last Bundle enqueued for the study (JSON), when recorded. */
+  enqueuedBundle(tenant: string, studyUid: string): Promise<string | undefined>;
 }
 
 /**

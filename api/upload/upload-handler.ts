@@ -29,7 +29,7 @@ export interface UploadHandlerDeps {
   tenantOf(req: Request): string;
   dicomwebBaseUrl(req: Request): string;
   /** The same notification STOW-RS sends (FHIR sync). */
-  onStored?(tenant: string, results: StoreResult[]): void;
+  onStored?(tenant: string, results: StoreResult[]): void | Promise<void>;
 }
 
 export function handleUpload(deps: UploadHandlerDeps) {
@@ -52,7 +52,7 @@ export function handleUpload(deps: UploadHandlerDeps) {
       if (result.reason === FailureReason.DuplicateSopInstance) throw new ApiError(409, 'DUPLICATE_INSTANCE', result.message);
       throw new ApiError(400, 'NOT_STORED', result.message);
     }
-    deps.onStored?.(tenant, [result]);
+    await deps.onStored?.(tenant, [result]);
     const ds = result.header.dataset;
     const metadata = extractMetadata(ds);
     const base = deps.dicomwebBaseUrl(req);

@@ -2,14 +2,21 @@
  * Runs study syncs after DICOM changes (spec section 1: after the storage
  * commit, never failing the STOW; jobs of one study serialized).
  *
- * - Durable: a change first marks the study dirty in the store; the mark is
- *   cleared only after a successful sync, and start() resumes every mark left
- *   by a previous run.
- * - Serialized and coalescing: a study runs on at most one worker; marks that
- *   arrive while it waits or runs collapse into one more run. `delayMs` lets a
- *   burst of STOWs of one study settle into a single sync.
+ * - Durable, write-ahead: before an instance of a study is committed to (or
+ *   deleted from) the index, the study is marked dirty in the FHIR store
+ *   (`beforeWrite`, called by the index decorator of marking-index.ts). So a
+ *   crash at any point after the commit - before the STOW response, before
+ *   the sync - leaves the mark, and start() resumes every mark left by a
+ *   previous run: a stored instance always gets its FHIR.
+ *   One mark serves a study until a sync that saw every committed write
+ *   clears it: a sync clears its mark only if no write of its study was in
+ *   flight when it started and none began while it ran (else it runs again).
+ * - Serialized and coalescing: a study runs on at most one worker; changes
+ *   that arrive while it waits or runs collapse into one more run. `delayMs`
+ *   lets a burst of STOWs of one study settle into a single sync.
  * - A failed sync (a store down, say) keeps its mark and is retried with
  *   exponential backoff.
+ * Assumes one server process per FHIR store (as the outbox pusher does).
  */
 import type { StoreResult } from '../store/store-instance.js';
 import type { DirtyStudies, DirtyStudy } from '../../storage/fhir-store.js';
@@ -28,9 +35,21 @@ export interface FhirSyncOptions {
 }
 
 interface Entry {
-  mark: DirtyStudy;
+  tenant: string;
+  studyUid: string;
   notBefore: number;
   failures: number;
+}
+
+/** What this process knows of a study's durable mark and the index writes under way. */
+interface Live {
+  /** The study's mark as written by this process and not cleared since. */
+  mark?: DirtyStudy;
+  marking?: Promise<DirtyStudy>;
+  /** Index writes (inserts, deletes) of the study started and not finished. */
+  inflight: number;
+  /** Counts index writes started, ever. */
+  epoch: number;
 }
 
 const keyOf = (tenant: string, studyUid: string) => JSON.stringify([tenant, studyUid]);
@@ -38,6 +57,7 @@ const keyOf = (tenant: string, studyUid: string) => JSON.stringify([tenant, stud
 export class FhirSync {
   private readonly queue = new Map<string, Entry>();
   private readonly running = new Set<string>();
+  private readonly live = new Map<string, Live>();
   private readonly inFlight = new Set<Promise<void>>();
   private marking = 0;
   private timer?: NodeJS.Timeout;
@@ -49,30 +69,65 @@ export class FhirSync {
   /** Schedules every study a previous run left dirty; returns how many. */
   async start(): Promise<number> {
     const marks = await this.o.marks.listDirty(1_000_000);
-    for (const m of marks) this.schedule(m, 0);
+    for (const m of marks) {
+      this.state(m.tenant, m.studyUid).mark ??= m;
+      this.schedule(m.tenant, m.studyUid, 0);
+    }
     return marks.length;
   }
 
-  /** Marks the study dirty (durably), then schedules its sync. */
+  /**
+   * Called before an index write (insert or delete) of the study: resolves
+   * once the study's dirty mark is durable; the returned function must be
+   * called when the write is over (committed or failed).
+   */
+  async beforeWrite(tenant: string, studyUid: string): Promise<() => void> {
+    const s = this.state(tenant, studyUid);
+    s.inflight++;
+    s.epoch++;
+    let released = false;
+    const release = () => {
+      if (!released) (released = true), s.inflight--;
+    };
+    try {
+      await this.ensureMark(tenant, studyUid);
+    } catch (err) {
+      release();
+      throw err;
+    }
+    return release;
+  }
+
+  /** Marks the study dirty (durably, unless it already is), then schedules its sync. */
   async studyChanged(tenant: string, studyUid: string): Promise<void> {
     this.marking++;
     try {
-      this.schedule(await this.o.marks.markDirty(tenant, studyUid), this.o.delayMs);
+      await this.ensureMark(tenant, studyUid);
+      this.schedule(tenant, studyUid, this.o.delayMs);
     } finally {
       this.marking--;
       this.settle();
     }
   }
 
-  /** The DicomwebContext.onStored hook: every study that got an instance is synced. */
-  onStored(tenant: string, results: StoreResult[]): void {
+  /**
+   * The DicomwebContext.onStored hook: every study that got an instance is
+   * synced. Resolves once each is durably marked (already so when the index
+   * went through marking-index.ts); rejects when a mark cannot be written.
+   */
+  async onStored(tenant: string, results: StoreResult[]): Promise<void> {
     const studies = new Set(results.flatMap((r) => (r.ok ? [r.studyUid] : [])));
-    this.changedInBackground(tenant, [...studies]);
+    await this.changed(tenant, [...studies]);
   }
 
-  /** For DICOMweb deletes (not built yet): a study that lost instances is regenerated (spec 10.4). */
-  onDeleted(tenant: string, studyUids: string[]): void {
-    this.changedInBackground(tenant, studyUids);
+  /** After DICOMweb deletes: a study that lost instances is regenerated, an emptied one removed (spec 10.4). */
+  async onDeleted(tenant: string, studyUids: string[]): Promise<void> {
+    await this.changed(tenant, studyUids);
+  }
+
+  /** Re-maps studies (after a mapping change): marks them dirty and schedules their syncs. */
+  async resync(tenant: string, studyUids: string[]): Promise<void> {
+    await this.changed(tenant, studyUids);
   }
 
   /** Resolves once nothing is waiting, running or being marked. */
@@ -87,21 +142,38 @@ export class FhirSync {
     await Promise.allSettled([...this.inFlight]);
   }
 
-  private changedInBackground(tenant: string, studyUids: string[]): void {
-    for (const studyUid of studyUids) {
-      this.studyChanged(tenant, studyUid).catch((err) => {
-        // The STOW already succeeded; without the mark this study syncs on its next change only.
-        this.o.log.error({ err: { message: err?.message }, studyUid }, 'could not mark study for FHIR sync');
-      });
+  private async changed(tenant: string, studyUids: string[]): Promise<void> {
+    const results = await Promise.allSettled(studyUids.map((s) => this.studyChanged(tenant, s)));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      this.o.log.error({ err: { message: failed.reason?.message } }, 'could not mark study for FHIR sync');
+      throw failed.reason;
     }
   }
 
-  private schedule(mark: DirtyStudy, delayMs: number): void {
+  private state(tenant: string, studyUid: string): Live {
+    const key = keyOf(tenant, studyUid);
+    let s = this.live.get(key);
+    if (!s) this.live.set(key, (s = { inflight: 0, epoch: 0 }));
+    return s;
+  }
+
+  /** The study's durable mark: the one this process holds, or a new one (one write at a time per study). */
+  private ensureMark(tenant: string, studyUid: string): Promise<DirtyStudy> {
+    const s = this.state(tenant, studyUid);
+    if (s.mark) return Promise.resolve(s.mark);
+    s.marking ??= this.o.marks.markDirty(tenant, studyUid)
+      .then((m) => (s.mark = m))
+      .finally(() => (s.marking = undefined));
+    return s.marking;
+  }
+
+  private schedule(tenant: string, studyUid: string, delayMs: number): void {
     if (this.stopped) return;
-    const key = keyOf(mark.tenant, mark.studyUid);
+    const key = keyOf(tenant, studyUid);
     const previous = this.queue.get(key);
-    // A newer mark replaces a waiting one (coalescing) but never brings its time forward.
-    this.queue.set(key, { mark, notBefore: Math.max(previous?.notBefore ?? 0, Date.now() + delayMs), failures: previous?.failures ?? 0 });
+    // A newer change joins a waiting run (coalescing) but never brings its time forward.
+    this.queue.set(key, { tenant, studyUid, notBefore: Math.max(previous?.notBefore ?? 0, Date.now() + delayMs), failures: previous?.failures ?? 0 });
     this.pump();
   }
 
@@ -130,20 +202,34 @@ export class FhirSync {
   }
 
   private async run(key: string, entry: Entry): Promise<void> {
-    const { tenant, studyUid } = entry.mark;
+    const { tenant, studyUid } = entry;
+    const s = this.state(tenant, studyUid);
+    // A write in flight now may commit after the sync read the study: then the mark must stay.
+    const busyAtStart = s.inflight > 0;
+    const epoch = s.epoch;
     try {
+      const mark = await this.ensureMark(tenant, studyUid);
       const out = await this.o.sync(tenant, studyUid);
-      await this.o.marks.clearDirty(entry.mark);
+      if (!busyAtStart && s.epoch === epoch && s.mark === mark) {
+        s.mark = undefined; // a write from now on marks again (and so defeats this clear if it lands first)
+        await this.o.marks.clearDirty(mark);
+        if (!s.mark && !s.marking && s.inflight === 0 && !this.queue.has(key)) this.live.delete(key);
+      } else if (!this.queue.has(key)) {
+        this.schedule(tenant, studyUid, Math.max(this.o.delayMs, 50)); // see what those writes left
+      }
       this.o.log.info({ studyUid, instances: out.instances, ...out.resources, enqueued: out.enqueued, warnings: out.warnings, errors: out.errors }, 'FHIR sync');
       if (out.enqueued) this.o.onEnqueued?.();
     } catch (err) {
       const failures = entry.failures + 1;
       const delay = Math.min(this.o.retryMaxMs, 500 * 2 ** failures);
       this.o.log.warn({ err: { message: (err as Error)?.message }, studyUid, failures, retryInMs: delay }, 'FHIR sync failed; will retry');
-      // A newer mark queued meanwhile carries the retry; otherwise requeue this one.
+      // A newer change queued meanwhile carries the retry; otherwise requeue this one.
       const newer = this.queue.get(key);
       if (newer) newer.failures = failures;
-      else if (!this.stopped) this.queue.set(key, { ...entry, failures, notBefore: Date.now() + delay });
+      else if (!this.stopped) {
+        this.queue.set(key, { ...entry, failures, notBefore: Date.now() + delay });
+        this.pump();
+      }
     }
   }
 

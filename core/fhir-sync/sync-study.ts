@@ -13,11 +13,14 @@ import type { DicomDataset } from '../../mappings/dicom-json.js';
 import { mapStudy } from '../../mappings/index.js';
 import type { DirtyStudies, FhirOutbox, ReplaceSummary } from '../../storage/fhir-store.js';
 import { type FhirMappingSettings, mappingContextFor } from './mapping-context.js';
+import { type PushBundle, type UpstreamDeleteMode, withRetractions } from './tombstones.js';
 
 export interface SyncStudyDeps {
   repo: FhirRepository;
   /** Present when FHIR_UPSTREAM_URL is set. */
-  outbox?: Pick<FhirOutbox, 'enqueue'> & Pick<DirtyStudies, 'enqueuedHash' | 'setEnqueuedHash'>;
+  outbox?: Pick<FhirOutbox, 'enqueue'> & Pick<DirtyStudies, 'enqueuedHash' | 'setEnqueuedHash' | 'enqueuedBundle'>;
+  /** How resources a study no longer has are retracted upstream (tombstones.ts); default `status`. */
+  deleteMode?: UpstreamDeleteMode;
   load(tenant: string, studyUid: string): Promise<DicomDataset[]>;
   mapping: FhirMappingSettings;
   now(): Date;
@@ -43,13 +46,16 @@ export async function syncStudy(deps: SyncStudyDeps, tenant: string, studyUid: s
   const summary = await deps.repo.replaceStudy(tenant, studyUid, resources);
 
   let enqueued = false;
-  if (bundle && deps.outbox) {
-    const payload = JSON.stringify(bundle);
-    const hash = createHash('sha256').update(payload).digest('hex');
-    // The Bundle is a pure function of the study: an unchanged one was already enqueued (and maybe sent).
-    if ((await deps.outbox.enqueuedHash(tenant, studyUid)) !== hash) {
+  if (deps.outbox) {
+    // The study as mapped now, plus retractions of what the last Bundle had and this one has not (spec 10.4).
+    const previous = await deps.outbox.enqueuedBundle(tenant, studyUid);
+    const push = withRetractions(previous ? (JSON.parse(previous) as PushBundle) : undefined, bundle, deps.deleteMode ?? 'status');
+    const payload = push ? JSON.stringify(push) : undefined;
+    const hash = payload ? createHash('sha256').update(payload).digest('hex') : undefined;
+    // The Bundle is a pure function of the study and the last one: an unchanged one was already enqueued (and maybe sent).
+    if (payload && hash && (await deps.outbox.enqueuedHash(tenant, studyUid)) !== hash) {
       await deps.outbox.enqueue({ tenant, studyUid, payload }, now.toISOString());
-      await deps.outbox.setEnqueuedHash(tenant, studyUid, hash);
+      await deps.outbox.setEnqueuedHash(tenant, studyUid, hash, payload);
       enqueued = true;
     }
   }

@@ -17,7 +17,7 @@ export function handleDelete(deps: { index: IndexStore; blobs: BlobStore }, ctx:
     const tenant = ctx.tenantOf(req);
     const removed = await deleteInstances(deps.index, deps.blobs, { tenant, studyUid: studyUid!, seriesUid, sopUid });
     if (removed.length === 0) throw new AppError('not-found', 'no such study, series or instance');
-    ctx.onDeleted?.(tenant, studyUid!, removed);
+    await ctx.onDeleted?.(tenant, studyUid!, removed);
     res.status(204).end();
   };
 }

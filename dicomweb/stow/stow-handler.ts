@@ -61,13 +61,13 @@ export function handleStore(deps: StoreDeps, ctx: DicomwebContext, limits: StowL
     } catch (err) {
       if (err !== body.error) {
         // A dependency failed part way (503): what was stored before it is stored all the same.
-        if (results.some((r) => r.ok)) ctx.onStored?.(tenant, results);
+        if (results.some((r) => r.ok)) await ctx.onStored?.(tenant, results);
         throw err;
       }
     }
     refusal ??= body.error;
     if (results.length === 0 && !refusal) throw new AppError('invalid', 'the multipart body holds no parts');
-    if (results.length) ctx.onStored?.(tenant, results);
+    if (results.length) await ctx.onStored?.(tenant, results);
     const response = buildStowResponse(results, ctx.baseUrl(req));
     if (refusal) {
       // Whole-request limit: 413, with the Store Instances Response of what came before it.

@@ -16,7 +16,7 @@
  *              (`dicomweb.r` / `dicomweb.s` include it: identified access
  *              covers the de-identified view)
  *   upload     the patient upload API /api/imaging: c, r, s
- *   fhirpush   /admin/fhir-push: c = trigger a push, r = read its status
+ *   fhirpush   /admin/fhir-push: c = trigger a push (and POST /admin/fhir-resync), r = read its status
  * permissions  v2: any of c r u d s, in that order (`rs`, `cruds`);
  *              v1 forms `read` (= rs), `write` (= cud) and `*` (= cruds) too.
  *

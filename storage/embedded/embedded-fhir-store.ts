@@ -30,6 +30,9 @@ export class EmbeddedFhirStore implements FhirStore {
     this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(FHIR_SCHEMA);
+    // Stores made before deletions were pushed upstream lack this column.
+    const columns = this.db.prepare('PRAGMA table_info(fhir_study_sync)').all() as Array<{ name: string }>;
+    if (!columns.some((c) => c.name === 'enqueued_bundle')) this.db.exec('ALTER TABLE fhir_study_sync ADD COLUMN enqueued_bundle TEXT');
     this.outbox = new EmbeddedFhirOutbox(this.db);
     this.now = options.now ?? (() => new Date());
   }
@@ -132,11 +135,23 @@ export class EmbeddedFhirStore implements FhirStore {
     return row?.enqueued_hash ?? undefined;
   }
 
-  async setEnqueuedHash(tenant: string, studyUid: string, hash: string): Promise<void> {
+  async setEnqueuedHash(tenant: string, studyUid: string, hash: string, bundle?: string): Promise<void> {
     this.db.prepare(
-      `INSERT INTO fhir_study_sync (tenant, study_uid, enqueued_hash) VALUES (?, ?, ?)
-       ON CONFLICT (tenant, study_uid) DO UPDATE SET enqueued_hash = excluded.enqueued_hash`,
-    ).run(tenant, studyUid, hash);
+      `INSERT INTO fhir_study_sync (tenant, study_uid, enqueued_hash, enqueued_bundle) VALUES (?, ?, ?, ?)
+       ON CONFLICT (tenant, study_uid) DO UPDATE SET enqueued_hash = excluded.enqueued_hash, enqueued_bundle = excluded.enqueued_bundle`,
+    ).run(tenant, studyUid, hash, bundle ?? null);
+  }
+
+  async listSyncedStudies(tenant?: string): Promise<Array<{ tenant: string; studyUid: string }>> {
+    const rows = (tenant === undefined
+      ? this.db.prepare('SELECT tenant, study_uid FROM fhir_study_sync ORDER BY tenant, study_uid').all()
+      : this.db.prepare('SELECT tenant, study_uid FROM fhir_study_sync WHERE tenant = ? ORDER BY study_uid').all(tenant)) as any[];
+    return rows.map((r) => ({ tenant: r.tenant, studyUid: r.study_uid }));
+  }
+
+  async enqueuedBundle(tenant: string, studyUid: string): Promise<string | undefined> {
+    const row = this.db.prepare('SELECT enqueued_bundle FROM fhir_study_sync WHERE tenant = ? AND study_uid = ?').get(tenant, studyUid) as any;
+    return row?.enqueued_bundle ?? undefined;
   }
 
   // ---- outbox ---------------------------------------------------------------------------

@@ -47,6 +47,7 @@ CREATE TABLE IF NOT EXISTS fhir_study_sync (
   token TEXT,
   marked_at TEXT,
   enqueued_hash TEXT,
+  enqueued_bundle TEXT,
   PRIMARY KEY (tenant, study_uid)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS fhir_study_sync_dirty ON fhir_study_sync (token, marked_at);

@@ -44,6 +44,7 @@ export interface StudySyncDoc {
   token: string | null;
   markedAt?: string;
   enqueuedHash?: string;
+  enqueuedBundle?: string | null;
 }
 
 export interface OutboxDoc {

@@ -150,7 +150,7 @@ export class MongoFhirStore implements FhirStore {
 
   listDirty(limit: number): Promise<DirtyStudy[]> {
     return this.run(async () => {
-      const docs = await this.c.studies.find({ token: { $ne: null } }).sort({ markedAt: 1 }).limit(limit).toArray();
+      const docs = await this.c.studies.find({ token: { $ne: null } }, { projection: { enqueuedBundle: 0 } }).sort({ markedAt: 1 }).limit(limit).toArray();
       return docs.filter((d) => d.token).map((d) => ({ tenant: d.tenant, studyUid: d.studyUid, token: d.token!, markedAt: d.markedAt ?? '' }));
     });
   }
@@ -160,13 +160,24 @@ export class MongoFhirStore implements FhirStore {
   }
 
   enqueuedHash(tenant: string, studyUid: string): Promise<string | undefined> {
-    return this.run(async () => (await this.c.studies.findOne({ _id: studyKey(tenant, studyUid) }))?.enqueuedHash ?? undefined);
+    return this.run(async () => (await this.c.studies.findOne({ _id: studyKey(tenant, studyUid) }, { projection: { enqueuedHash: 1 } }))?.enqueuedHash ?? undefined);
   }
 
-  setEnqueuedHash(tenant: string, studyUid: string, hash: string): Promise<void> {
+  setEnqueuedHash(tenant: string, studyUid: string, hash: string, bundle?: string): Promise<void> {
     return this.study(tenant, studyUid, async (_id) => {
-      await this.c.studies.updateOne({ _id }, { $set: { tenant, studyUid, enqueuedHash: hash }, $setOnInsert: { token: null } }, { upsert: true });
+      await this.c.studies.updateOne({ _id }, { $set: { tenant, studyUid, enqueuedHash: hash, enqueuedBundle: bundle ?? null }, $setOnInsert: { token: null } }, { upsert: true });
     });
+  }
+
+  listSyncedStudies(tenant?: string): Promise<Array<{ tenant: string; studyUid: string }>> {
+    return this.run(async () => {
+      const docs = await this.c.studies.find(tenant === undefined ? {} : { tenant }, { projection: { tenant: 1, studyUid: 1 } }).sort({ tenant: 1, studyUid: 1 }).toArray();
+      return docs.map((d) => ({ tenant: d.tenant, studyUid: d.studyUid }));
+    });
+  }
+
+  enqueuedBundle(tenant: string, studyUid: string): Promise<string | undefined> {
+    return this.run(async () => (await this.c.studies.findOne({ _id: studyKey(tenant, studyUid) }, { projection: { enqueuedBundle: 1 } }))?.enqueuedBundle ?? undefined);
   }
 
   // ---- outbox ---------------------------------------------------------------------------------

@@ -60,6 +60,20 @@ export function describeFhirStoreSyncContract(name: string, open: OpenFhirStore)
       assert.equal(await h.store.enqueuedHash(freshTenant(), '1'), undefined);
     });
 
+    it('keeps the last enqueued Bundle with its hash, and lists every study it has seen', async () => {
+      const t = freshTenant();
+      assert.equal(await h.store.enqueuedBundle(t, '1'), undefined);
+      await h.store.setEnqueuedHash(t, '1', 'h1', '{"resourceType":"Bundle"}');
+      assert.equal(await h.store.enqueuedBundle(t, '1'), '{"resourceType":"Bundle"}');
+      await h.store.markDirty(t, '2');
+      const mark = await h.store.markDirty(t, '3');
+      await h.store.clearDirty(mark);
+      assert.deepEqual(await h.store.listSyncedStudies(t), ['1', '2', '3'].map((studyUid) => ({ tenant: t, studyUid })), 'marked, cleared or enqueued');
+      assert.deepEqual((await h.store.listSyncedStudies()).filter((s) => s.tenant === t).length, 3, 'all tenants');
+      await h.store.setEnqueuedHash(t, '1', 'h2');
+      assert.equal(await h.store.enqueuedBundle(t, '1'), undefined, 'a hash alone replaces the Bundle');
+    });
+
     it('leases items in order, one at a time per study, other studies meanwhile', () => withOwnStore(async (s) => {
       const t = freshTenant();
       const a1 = await s.enqueue({ tenant: t, studyUid: 'A', payload: 'a1' }, at(0));

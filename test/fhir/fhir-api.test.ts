@@ -29,7 +29,8 @@ describe('FHIR REST API', () => {
     assert.equal(cs.resourceType, 'CapabilityStatement');
     assert.deepEqual([cs.fhirVersion, cs.kind, cs.status, cs.format], ['4.0.1', 'instance', 'active', ['application/fhir+json', 'json']]);
     const byType = Object.fromEntries(cs.rest[0].resource.map((r: any) => [r.type, r]));
-    assert.deepEqual(Object.keys(byType).sort(), ['Binary', 'BodyStructure', 'Condition', 'Device', 'DiagnosticReport', 'Endpoint', 'ImagingStudy', 'Observation', 'Patient']);
+    assert.deepEqual(Object.keys(byType).sort(), ['AuditEvent', 'Binary', 'BodyStructure', 'Condition', 'Device', 'DiagnosticReport', 'Endpoint', 'ImagingStudy', 'Observation', 'Patient']);
+    assert.deepEqual(byType.AuditEvent.searchParam.map((p: any) => p.name).sort(), ['agent', 'date', 'entity-id', 'outcome', 'study']);
     assert.deepEqual(byType.Binary.interaction, [{ code: 'read' }]);
     assert.deepEqual(byType.ImagingStudy.interaction, [{ code: 'read' }, { code: 'search-type' }]);
     const params = (type: string) => byType[type].searchParam.map((p: any) => p.name);
@@ -42,6 +43,37 @@ describe('FHIR REST API', () => {
     assert.equal(byType.ImagingStudy.operation[0].name, 'summary');
     const custom = byType.DiagnosticReport.searchParam.find((p: any) => p.name === 'imaging-study');
     assert.match(custom.definition, /\/SearchParameter\/DiagnosticReport-imaging-study$/);
+  });
+
+  it('the CapabilityStatement tells the truth: every advertised type, parameter and include answers, nothing else does', async () => {
+    const cs = await get(t.app, '/fhir/metadata');
+    const sample: Record<string, string> = { token: 'x', reference: 'Patient/x', date: 'ge2000-01-01', string: 'x', uri: 'urn:x', number: '1', quantity: '1' };
+    const special: Record<string, string> = { outcome: '0', 'entity-id': `urn:oid:${studyUid}`, study: studyUid };
+    let checked = 0;
+    for (const r of cs.rest[0].resource) {
+      const codes = r.interaction.map((i: any) => i.code);
+      if (codes.includes('search-type')) {
+        for (const p of r.searchParam) {
+          const value = special[p.name] ?? sample[p.type];
+          assert.ok(value, `a sample value for ${p.type}`);
+          const res = await request(t.app).get(`/fhir/${r.type}?${p.name}=${encodeURIComponent(value)}`);
+          assert.equal(res.status, 200, `${r.type}?${p.name}=${value}: ${res.status} ${res.text.slice(0, 200)}`);
+          assert.equal(res.body.resourceType, 'Bundle', `${r.type}?${p.name}`);
+          checked++;
+        }
+        for (const inc of r.searchInclude ?? []) assert.equal((await request(t.app).get(`/fhir/${r.type}?_include=${inc}`)).status, 200, `_include=${inc}`);
+        for (const inc of r.searchRevInclude ?? []) assert.equal((await request(t.app).get(`/fhir/${r.type}?_revinclude=${inc}`)).status, 200, `_revinclude=${inc}`);
+        assert.equal((await request(t.app).get(`/fhir/${r.type}?not-a-param=1`)).status, 400, `${r.type}: an unadvertised parameter is refused`);
+      }
+      if (codes.includes('read')) {
+        const read = await request(t.app).get(`/fhir/${r.type}/no-such-id`);
+        assert.equal(read.status, 404, `${r.type} read answers (404 OperationOutcome for an unknown id)`);
+        assert.equal(read.body.resourceType, 'OperationOutcome', `${r.type} read`);
+      }
+    }
+    assert.ok(checked > 60, `checked ${checked} parameters`);
+    // AuditEvent search returns the audit trail of this tenant.
+    assert.equal((await request(t.app).get('/fhir/AuditEvent?_count=1')).status, 200, 'AuditEvent search');
   });
 
   it('reads a resource by id with ETag and Last-Modified; _format=json and Accept negotiation', async () => {

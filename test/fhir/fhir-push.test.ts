@@ -37,15 +37,25 @@ describe('push to an upstream HAPI FHIR server through outages and restarts', { 
     hapi = await startHapiServer({ dataDir: hapiDir, port });
     upstream = hapi.baseUrl;
   };
-  const openApp = async (): Promise<TestApp> => {
+  const openApp = async (env: Record<string, string> = {}): Promise<TestApp> => {
     const config = loadConfig({
       DATA_DIR: dataDir, LOG_LEVEL: 'silent', FHIR_SYNC_DELAY_MS: '0', FHIR_UPSTREAM_URL: upstream,
-      FHIR_PUSH_BACKOFF_BASE_MS: '200', FHIR_PUSH_BACKOFF_MAX_MS: '2000', FHIR_PUSH_TIMEOUT_MS: '60000',
+      FHIR_PUSH_BACKOFF_BASE_MS: '200', FHIR_PUSH_BACKOFF_MAX_MS: '2000', FHIR_PUSH_TIMEOUT_MS: '60000', ...env,
     });
     const container = await buildContainer(config, createLogger('silent'));
     return { app: createApp(container), container, close: () => container.close() };
   };
   const pushStatus = async (t: TestApp) => (await request(t.app).get('/admin/fhir-push')).body;
+  const upstreamSearch = async (type: string, query: Record<string, string>): Promise<any[]> => {
+    const res = await fetch(`${upstream}/${type}?${new URLSearchParams(query)}`, { headers: { accept: 'application/fhir+json' } });
+    assert.equal(res.status, 200, `${type} search upstream`);
+    return (((await res.json()) as { entry?: Array<{ resource: any }> }).entry ?? []).map((e) => e.resource);
+  };
+  const localIdentifier = async (t: TestApp, type: string, query: string): Promise<string> => {
+    const r = (await request(t.app).get(`/fhir/${type}?${query}`)).body.entry[0].resource;
+    const id = r.identifier.find((i: any) => i.system && i.value);
+    return `${id.system}|${id.value}`;
+  };
   const upstreamCount = async (type: string, identifier: { system?: string; value?: string }): Promise<number> => {
     const q = new URLSearchParams({ identifier: `${identifier.system ?? ''}|${identifier.value}`, _summary: 'count' });
     const res = await fetch(`${upstream}/${type}?${q}`, { headers: { accept: 'application/fhir+json' } });
@@ -114,5 +124,68 @@ describe('push to an upstream HAPI FHIR server through outages and restarts', { 
     const studyA = await fetch(`${upstream}/ImagingStudy?identifier=${encodeURIComponent(`urn:dicom:uid|urn:oid:${a}`)}`, { headers: { accept: 'application/fhir+json' } });
     const bundle = (await studyA.json()) as { entry: Array<{ resource: { numberOfInstances: number; numberOfSeries: number } }> };
     assert.equal(bundle.entry[0].resource.numberOfInstances, 3, 'the latest state of study A arrived');
+  });
+
+  it('retracts upstream what DICOMweb deletes removed: entered-in-error and cancelled (spec 10.4), or conditional deletes', async () => {
+    app ??= await openApp();
+    const d = newUid();
+    const sr = newUid();
+    await store(app, [ctImage(d), basicTextReport({ studyUid: d, sopUid: sr, patientId: 'MRN-D' })]);
+    await app.container.fhir.push!.drained(120_000);
+    const studyKey = `urn:dicom:uid|urn:oid:${d}`;
+    const reportKey = `urn:dicom:uid|urn:oid:${sr}`;
+    const study = (await request(app.app).get(`/fhir/ImagingStudy?identifier=${studyKey}`)).body.entry[0].resource;
+    const conditionKey = await localIdentifier(app, 'Condition', `subject=${study.subject.reference}`);
+    const observationKeys = ((await request(app.app).get(`/fhir/Observation?part-of=ImagingStudy/${study.id}`)).body.entry as any[])
+      .map((e) => e.resource.identifier.find((i: any) => i.system)).map((i) => `${i.system}|${i.value}`);
+    assert.ok(observationKeys.length > 0, 'the report made Observations');
+    assert.equal((await upstreamSearch('DiagnosticReport', { identifier: reportKey }))[0]?.status, 'final', 'the report arrived');
+
+    // The SR instance is deleted: the study is regenerated, the report's resources retracted.
+    const srSeries = study.series.find((s: any) => s.modality.code === 'SR').uid;
+    const del = await request(app.app).delete(`/dicomweb/studies/${d}/series/${srSeries}/instances/${sr}`);
+    assert.equal(del.status, 204, 'DELETE of the SR instance');
+    await app.container.fhir.sync.idle();
+    assert.equal((await request(app.app).get(`/fhir/DiagnosticReport?identifier=${reportKey}&_summary=count`)).body.total, 0, 'no local report any more');
+    await app.container.fhir.push!.drained(120_000);
+    const upStudy = await upstreamSearch('ImagingStudy', { identifier: studyKey });
+    assert.deepEqual([upStudy.length, upStudy[0].status, upStudy[0].numberOfInstances, upStudy[0].numberOfSeries], [1, 'available', 1, 1], 'ImagingStudy regenerated upstream');
+    const upReport = await upstreamSearch('DiagnosticReport', { identifier: reportKey });
+    assert.deepEqual(upReport.map((r) => r.status), ['entered-in-error'], 'report entered-in-error upstream');
+    for (const key of observationKeys) {
+      assert.deepEqual((await upstreamSearch('Observation', { identifier: key })).map((r) => r.status), ['entered-in-error'], `Observation ${key}`);
+    }
+    const upCondition = await upstreamSearch('Condition', { identifier: conditionKey });
+    assert.equal(upCondition.length, 1, 'the Condition is upstream once');
+    assert.equal(upCondition[0].verificationStatus.coding[0].code, 'entered-in-error', 'Condition entered-in-error');
+    assert.equal(upCondition[0].clinicalStatus, undefined, 'no clinicalStatus on an entered-in-error Condition (con-5)');
+
+    // The whole study is deleted: its ImagingStudy is cancelled upstream, nothing is duplicated.
+    assert.equal((await request(app.app).delete(`/dicomweb/studies/${d}`)).status, 204, 'DELETE of the study');
+    await app.container.fhir.sync.idle();
+    assert.equal((await request(app.app).get(`/fhir/ImagingStudy?identifier=${studyKey}&_summary=count`)).body.total, 0, 'no local ImagingStudy');
+    await app.container.fhir.push!.drained(120_000);
+    assert.deepEqual((await upstreamSearch('ImagingStudy', { identifier: studyKey })).map((r) => r.status), ['cancelled'], 'ImagingStudy cancelled upstream');
+    assert.deepEqual((await upstreamSearch('DiagnosticReport', { identifier: reportKey })).map((r) => r.status), ['entered-in-error'], 'still retracted, once');
+    assert.equal((await pushStatus(app)).failed, 0, 'no Bundle refused');
+
+    // FHIR_UPSTREAM_DELETE_MODE=delete: conditional deletes instead.
+    await app.close();
+    app = await openApp({ FHIR_UPSTREAM_DELETE_MODE: 'delete' });
+    const e = newUid();
+    const srE = newUid();
+    await store(app, [ctImage(e), basicTextReport({ studyUid: e, sopUid: srE, patientId: 'MRN-E' })]);
+    await app.container.fhir.push!.drained(120_000);
+    assert.equal((await upstreamSearch('ImagingStudy', { identifier: `urn:dicom:uid|urn:oid:${e}` })).length, 1, 'study E arrived');
+    const studyE = (await request(app.app).get(`/fhir/ImagingStudy?identifier=urn:dicom:uid|urn:oid:${e}`)).body.entry[0].resource;
+    const conditionKeyE = await localIdentifier(app, 'Condition', `subject=${studyE.subject.reference}`);
+    assert.equal((await upstreamSearch('Condition', { identifier: conditionKeyE })).length, 1, 'Condition of E arrived');
+    assert.equal((await request(app.app).delete(`/dicomweb/studies/${e}`)).status, 204, 'DELETE of study E');
+    await app.container.fhir.sync.idle();
+    await app.container.fhir.push!.drained(120_000);
+    assert.equal((await pushStatus(app)).failed, 0, `no Bundle refused: ${JSON.stringify(await pushStatus(app))}`);
+    assert.equal((await upstreamSearch('ImagingStudy', { identifier: `urn:dicom:uid|urn:oid:${e}` })).length, 0, 'ImagingStudy E deleted upstream');
+    assert.equal((await upstreamSearch('DiagnosticReport', { identifier: `urn:dicom:uid|urn:oid:${srE}` })).length, 0, 'report of E deleted upstream');
+    assert.equal((await upstreamSearch('Condition', { identifier: conditionKeyE })).length, 0, 'Condition of E deleted upstream');
   });
 });
