@@ -182,6 +182,26 @@ describe('other options', () => {
     assert.equal(out['00191050'], undefined);
   });
 
+  test('the safe list holds rows of Table E.3.10-1 only: scaling kept, vendor diffusion extras not in the table removed', () => {
+    const ds = {
+      ...srDataset(),
+      '20050010': el('LO', 'PHILIPS MR IMAGING DD 001'), // creator case differs between scanner versions
+      '2005100E': el('FL', 0.25), // Scale Slope (E.3.10-1)
+      '70530010': el('LO', 'Philips PET Private Group'),
+      '70531000': el('DS', 0.0042), // SUV Factor (E.3.10-1)
+      '00290010': el('LO', 'SIEMENS MR HEADER'),
+      '0029100C': el('IS', 1000), // B_value: kept by research recipes, not in E.3.10-1
+      '00430010': el('LO', 'GEMS_PARM_01'),
+      '00431039': el('IS', 1000), // Slop_int_6..9: not in E.3.10-1
+    };
+    const out = deid({ retainSafePrivate: true }, ds);
+    assert.equal(v(out, '2005100E'), 0.25, 'Philips MR Scale Slope retained');
+    assert.equal(v(out, '20050010'), 'PHILIPS MR IMAGING DD 001', 'its creator retained');
+    assert.equal(v(out, '70531000'), 0.0042, 'Philips PET SUV Factor retained');
+    for (const tag of ['00290010', '0029100C', '00430010', '00431039']) assert.equal(out[tag], undefined, `${tag} is not in Table E.3.10-1 and must be removed`);
+    assert.equal(deid({}, ds)['2005100E'], undefined, 'without the option every private attribute goes');
+  });
+
   test('unknown option names are refused; full and modified dates exclude each other', () => {
     assert.throws(() => parseOptionList('retain-everything'), /unknown de-identification option/);
     assert.throws(() => parseOptionList('retain-longitudinal-full-dates,retain-longitudinal-modified-dates'), /exclude/);
