@@ -21,7 +21,7 @@ import { loadConfig } from '../../server/config.js';
 import { buildContainer, type Container } from '../../server/container.js';
 import { CORPUS_DIR } from '../helpers/corpus.js';
 import { STOW_TYPE, multipartBody } from '../helpers/multipart.js';
-import { syntheticInstance } from '../fixtures/synthetic-dicom.js';
+import { newUid, syntheticInstance } from '../fixtures/synthetic-dicom.js';
 import { pydicomDump } from './helpers.js';
 
 const FILES = [
@@ -29,6 +29,7 @@ const FILES = [
   'sr/highdicom-sr_document.dcm', 'sr/test-SR.dcm', 'pt/tcia-acrin-flt-breast-1.dcm', 'us/US-RGB-8-esopecho.dcm',
   'broken/MR_truncated.dcm', 'broken/meta_missing_tsyntax.dcm', 'broken/no_meta-stray-leading-byte.dcm', 'broken/rtplan_truncated.dcm',
 ].filter((f) => { try { readFileSync(CORPUS_DIR + f); return true; } catch { return false; } });
+const SYNTHETIC_STUDY = newUid();
 const SYNTHETIC = { PatientName: 'Loggable^Lorraine^Maxine', PatientID: 'LOG-PID-31337', PatientBirthDate: '19440404', InstitutionName: 'Leaky Logs Infirmary', ReferringPhysicianName: 'Tattletale^Theodore' };
 const PLACEHOLDERS = new Set(['REMOVED', 'ANONYMIZED', 'ANONYMOUS', 'UNKNOWN']);
 const PHI_TAGS = ['00100010', '00100020', '00100030', '00080080', '00080090', '00101000', '00101001'];
@@ -70,7 +71,7 @@ test('no PHI value reaches a log line or the audit file, whatever the requests d
   process.stdout.write = ((c: unknown, ...rest: unknown[]) => (console.push(String(c)), stdout(c as string, ...(rest as []))));
   process.stderr.write = ((c: unknown, ...rest: unknown[]) => (console.push(String(c)), stderr(c as string, ...(rest as []))));
   try {
-    const files = [...FILES.map((f) => readFileSync(CORPUS_DIR + f)), syntheticInstance({ attrs: SYNTHETIC })];
+    const files = [...FILES.map((f) => readFileSync(CORPUS_DIR + f)), syntheticInstance({ studyUid: SYNTHETIC_STUDY, attrs: SYNTHETIC })];
     await request(app).post('/dicomweb/studies').set('Content-Type', STOW_TYPE).send(multipartBody(files));
     for (const [i, f] of files.entries()) {
       await request(app).post('/api/imaging/upload-dicom').attach('file', f, { filename: `f${i}.dcm`, contentType: 'application/dicom' }).field('patientId', SYNTHETIC.PatientID);
@@ -81,6 +82,16 @@ test('no PHI value reaches a log line or the audit file, whatever the requests d
     await request(app).get('/api/imaging').query({ patientId: SYNTHETIC.PatientID, manufacturer: SYNTHETIC.InstitutionName });
     const studies = (await request(app).get('/dicomweb/deid/studies')).body as Array<Record<string, { Value: string[] }>>;
     for (const s of studies) await request(app).get(new URL(s['00081190'].Value[0]).pathname).buffer(true).parse((res, cb) => { res.on('data', () => undefined); res.on('end', () => cb(null, null)); });
+    // The view's other WADO-RS resources: metadata, bulk data, frames, rendered, thumbnails, and a failing lookup.
+    const drain = (path: string) => request(app).get(path).buffer(true).parse((res, cb) => { res.on('data', () => undefined); res.on('end', () => cb(null, null)); });
+    const viewInstances = (await request(app).get('/dicomweb/deid/instances').query({ limit: '1000' })).body as Array<Record<string, { Value: string[] }>>;
+    for (const i of viewInstances) {
+      const url = new URL(i['00081190'].Value[0]).pathname;
+      const md = await request(app).get(`${url}/metadata`);
+      for (const m of md.text.matchAll(/"BulkDataURI":"([^"]+)"/g)) await drain(new URL(m[1]).pathname);
+      for (const r of ['frames/1', 'rendered', 'thumbnail', 'frames/1/rendered', 'bulkdata/00100010']) await drain(`${url}/${r}`);
+    }
+    await drain(`/dicomweb/deid/studies/${SYNTHETIC_STUDY}/metadata`);
     const identified = (await request(app).get('/dicomweb/studies')).body as Array<Record<string, { Value: string[] }>>;
     for (const s of identified.slice(0, 3)) await request(app).get(new URL(s['00081190'].Value[0]).pathname).buffer(true).parse((res, cb) => { res.on('data', () => undefined); res.on('end', () => cb(null, null)); });
     await container.fhir.sync.idle();
