@@ -23,27 +23,25 @@ export function renderGray(stored: Float32Array, attrs: DicomDataset, info: Imag
 
 /**
  * The same pipeline for 8- and 16-bit grey samples, as a table: every
- * possible sample word goes through masking, Modality LUT, VOI and inversion
- * once (256 or 65,536 entries), then each pixel is one lookup. For a
+ * possible stored value goes through Modality LUT, VOI and inversion once
+ * (2^BitsStored entries), then each pixel is one masked lookup. For a
  * 512×512 CT this is several times faster than mapping every pixel, and the
  * result is identical (same functions, applied to the same numbers).
  * `words` are the frame's samples (little-endian 16-bit words or bytes).
  */
 export function renderGrayWords(words: Uint16Array | Uint8Array, attrs: DicomDataset, info: ImageInfo, requested?: Window): Buffer {
-  const domain = words instanceof Uint16Array ? 65536 : 256;
-  const bits = Math.min(info.bitsStored, domain === 256 ? 8 : 16);
-  const modulo = 2 ** bits;
+  // Bits above Bits Stored are masked off first (PS3.5 §8.1.1), so the table has 2^BitsStored entries: 4,096 for 12-bit CT.
+  const bits = Math.max(1, Math.min(info.bitsStored, words instanceof Uint16Array ? 16 : 8));
+  const domain = 2 ** bits;
+  const mask = domain - 1;
   const sign = info.pixelRepresentation === 1 ? 2 ** (bits - 1) : 0;
   const stored = new Float32Array(domain);
-  for (let w = 0; w < domain; w++) {
-    const v = w % modulo;
-    stored[w] = sign && v >= sign ? v - 2 * sign : v;
-  }
+  for (let v = 0; v < domain; v++) stored[v] = sign && v >= sign ? v - 2 * sign : v;
   const values = modalityValues(stored, attrs);
   const table = pValues(values, attrs, info, requested, () => {
-    // The frame's own range: only the words that occur in it count.
+    // The frame's own range: only the values that occur in it count.
     const seen = new Uint8Array(domain);
-    for (let i = 0; i < words.length; i++) seen[words[i]] = 1;
+    for (let i = 0; i < words.length; i++) seen[words[i] & mask] = 1;
     let min = Infinity;
     let max = -Infinity;
     for (let w = 0; w < domain; w++) {
@@ -54,7 +52,7 @@ export function renderGrayWords(words: Uint16Array | Uint8Array, attrs: DicomDat
     return windowOfRange(min, max);
   });
   const out = Buffer.allocUnsafe(words.length);
-  for (let i = 0; i < words.length; i++) out[i] = table[words[i]];
+  for (let i = 0; i < words.length; i++) out[i] = table[words[i] & mask];
   return out;
 }
 

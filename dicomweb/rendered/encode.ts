@@ -25,5 +25,6 @@ export async function encodeRendered(px: RenderedPixels, p: Pick<RenderParams, '
   }
   // Grey stays one channel (sharp would otherwise write raw single-band input as sRGB).
   if (px.channels === 1) img = img.toColourspace('b-w');
-  return p.mediaType === 'image/png' ? img.png().toBuffer() : img.jpeg({ quality: p.quality }).toBuffer();
+  // No Huffman-table optimisation: ≈30% less CPU per image for a few % more bytes (libjpeg's default, as Orthanc does).
+  return p.mediaType === 'image/png' ? img.png().toBuffer() : img.jpeg({ quality: p.quality, optimiseCoding: false }).toBuffer();
 }

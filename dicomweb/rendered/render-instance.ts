@@ -33,15 +33,21 @@ export async function instanceThumbnail(deps: WadoDeps, rec: InstanceRecord, p: 
   if (p.window || p.viewport?.crop) return renderInstanceFrame(deps, rec, 0, p, THUMBNAIL_SIDE);
   const key = blobKeys.thumbnail(rec.blobKey);
   let png = await readSmallBlob(deps.blobs, key);
+  let write: Promise<unknown> | undefined;
   if (!png) {
     png = await renderInstanceFrame(deps, rec, 0, { mediaType: 'image/png', quality: 90 }, THUMBNAIL_SIDE);
-    await deps.blobs.put(key, Readable.from([png])).catch(() => undefined); // a lost cache write costs a re-render
+    // Written (and fsynced) while the answer is encoded; a lost cache write costs a re-render.
+    write = deps.blobs.put(key, Readable.from([png])).catch(() => undefined);
   }
-  const fitsAlready = !p.viewport || (p.viewport.width >= THUMBNAIL_SIDE && p.viewport.height >= THUMBNAIL_SIDE);
-  if (p.mediaType === 'image/png' && fitsAlready) return png;
-  let img = sharp(png);
-  if (!fitsAlready) img = img.resize({ width: p.viewport!.width, height: p.viewport!.height, fit: 'inside', withoutEnlargement: true });
-  return p.mediaType === 'image/png' ? img.png().toBuffer() : img.flatten().jpeg({ quality: p.quality }).toBuffer();
+  try {
+    const fitsAlready = !p.viewport || (p.viewport.width >= THUMBNAIL_SIDE && p.viewport.height >= THUMBNAIL_SIDE);
+    if (p.mediaType === 'image/png' && fitsAlready) return png;
+    let img = sharp(png);
+    if (!fitsAlready) img = img.resize({ width: p.viewport!.width, height: p.viewport!.height, fit: 'inside', withoutEnlargement: true });
+    return await (p.mediaType === 'image/png' ? img.png().toBuffer() : img.flatten().jpeg({ quality: p.quality, optimiseCoding: false }).toBuffer());
+  } finally {
+    await write;
+  }
 }
 
 /** Instances that carry pixels (Rows in the index), so study and series renders skip SR, PDF, … */
