@@ -2,7 +2,8 @@
 // any timing starts: building a 512 KB CT with dcmjs costs ~10 ms of CPU, and
 // doing that during the STOW phase would steal a core from the server being
 // measured. A directory can be reused by later runs (--dataset-dir).
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gradient, syntheticInstance } from '../test/fixtures/synthetic-dicom.js';
 import type { Dataset } from './dataset.js';
@@ -97,4 +98,51 @@ export function writeDataset(ds: Dataset, dir: string, log: (msg: string) => voi
   // Written last: a directory without a manifest is an interrupted generation.
   writeFileSync(manifestPath, JSON.stringify({ ...wanted, totalBytes, studies: ds.studies.length }, null, 2));
   return { dir, path, totalBytes };
+}
+
+/** The synthetic multi-frame instance the retrieve phases read single frames from. */
+export interface MultiframeFile {
+  path: string;
+  bytes: number;
+  studyUid: string;
+  seriesUid: string;
+  sopUid: string;
+  frames: number;
+  rows: number;
+  columns: number;
+}
+
+export const MULTIFRAME = { frames: 120, rows: 512, columns: 512 };
+
+/**
+ * One 120-frame 512×512 16-bit CT (≈63 MB, Explicit VR Little Endian) in its
+ * own study, like an enhanced CT volume, written next to the dataset once.
+ * Each frame differs (the gradient is shifted by the frame number) so no
+ * server can answer every frame from one cached copy. It is stored after the
+ * QIDO phase, so it never changes a query's expected count.
+ */
+export function writeMultiframe(ds: Dataset, dir: string, log: (msg: string) => void): MultiframeFile {
+  const { frames, rows, columns } = MULTIFRAME;
+  const uid = (k: string) => `2.25.${BigInt(`0x${createHash('sha256').update(`${ds.seed}|multiframe|${k}`).digest('hex').slice(0, 30)}`)}`;
+  const spec = { studyUid: uid('study'), seriesUid: uid('series'), sopUid: uid('sop'), frames, rows, columns };
+  const path = join(dir, `multiframe-v${FORMAT_VERSION}-${frames}x${rows}x${columns}.dcm`);
+  if (existsSync(path)) return { ...spec, path, bytes: statSync(path).size };
+  mkdirSync(dir, { recursive: true });
+  const frameBytes = rows * columns * 2;
+  const pixels = Buffer.alloc(frameBytes * frames);
+  for (let f = 0; f < frames; f++) {
+    for (let i = 0; i < rows * columns; i++) pixels.writeUInt16LE(((i + f * 97) * 7) % 4096, f * frameBytes + i * 2);
+  }
+  const file = syntheticInstance({
+    studyUid: spec.studyUid, seriesUid: spec.seriesUid, sopUid: spec.sopUid, modality: 'CT', rows, columns, pixels,
+    attrs: {
+      PatientName: 'MULTIFRAME^BENCH', PatientID: 'PIDMF', StudyDescription: 'CT multi-frame volume', SeriesDescription: 'Axial volume',
+      NumberOfFrames: String(frames), BitsStored: 12, HighBit: 11, RescaleIntercept: '-1024', RescaleSlope: '1', WindowCenter: '40', WindowWidth: '400',
+    },
+  });
+  // Written under a temporary name first: a file that exists is a complete one.
+  writeFileSync(`${path}.tmp`, file);
+  renameSync(`${path}.tmp`, path);
+  log(`generated multi-frame instance: ${frames} frames of ${rows}×${columns} (${(file.length / 1e6).toFixed(0)} MB)`);
+  return { ...spec, path, bytes: file.length };
 }

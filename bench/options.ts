@@ -14,6 +14,7 @@ export interface BenchOptions {
   keepWork: boolean;
   logLevel: string;
   skipQido: boolean;
+  skipRetrieve: boolean;
   waitQuietSeconds: number;
 }
 
@@ -21,14 +22,15 @@ export const USAGE = `usage: npm run bench -- [options]
   --n N               instances to generate and store (default 2000)
   --quick             smoke run: N=200, 50 queries per type
   --backend B         our server's backend: embedded | mongodb-s3 (default embedded)
-  --concurrency C     requests in flight, STOW and QIDO (default 4)
+  --concurrency C     requests in flight, STOW, QIDO and WADO (default 4)
   --batch K           instances per STOW request (default 1)
-  --repeat R          requests per QIDO query type (default 200)
+  --repeat R          requests per QIDO query type and per retrieve phase (default 200)
   --warmup W          untimed requests per query type and server (default 10)
   --seed S            dataset and query seed (default "bench")
   --dataset-dir DIR   generate the dataset here and keep it; reused when N and seed match
   --keep-work         keep the servers' data dirs (printed at the end) for inspection
-  --skip-qido         STOW phase only
+  --skip-qido         no QIDO-RS phase
+  --skip-retrieve     no WADO-RS retrieve phases
   --wait-quiet SEC    on a shared machine, wait up to SEC seconds before each phase
                       for other processes to use < 0.25 cores (default 0: just report)
   --log-level L       our server's LOG_LEVEL (default warn)`;
@@ -48,6 +50,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       'dataset-dir': { type: 'string' },
       'keep-work': { type: 'boolean', default: false },
       'skip-qido': { type: 'boolean', default: false },
+      'skip-retrieve': { type: 'boolean', default: false },
       'wait-quiet': { type: 'string', default: '0' },
       'log-level': { type: 'string', default: 'warn' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -68,6 +71,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     keepWork: values['keep-work']!,
     logLevel: values['log-level']!,
     skipQido: values['skip-qido']!,
+    skipRetrieve: values['skip-retrieve']!,
     waitQuietSeconds: positive(values['wait-quiet']!, '--wait-quiet', 0),
   };
 }

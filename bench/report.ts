@@ -5,6 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { QidoResult } from './qido-phase.js';
+import type { RetrievePhaseResult } from './retrieve-phase.js';
 import { ratio } from './stats.js';
 import type { StowResult } from './stow-phase.js';
 
@@ -78,6 +79,51 @@ export function countWarnings(result: QidoResult, ours: string, ref: string): st
       lines.push(`WARNING ${t.name}: ${name} count differs from the model in ${r.wrongCounts} queries (${why}); e.g. ${r.examples[0]}`);
     }
   }
+  return lines;
+}
+
+/**
+ * One row per retrieve phase: latency, throughput (MB/s of response bodies)
+ * and server CPU per request, ours vs the reference, with ratios (> 1: we did
+ * better). A resource the reference does not offer shows n/a.
+ */
+export function retrieveTable(phases: RetrievePhaseResult[], ours: string, ref: string, concurrency: number): string {
+  const rows = phases.map((p) => {
+    const a = p.byTarget[ours];
+    const b = p.byTarget[ref];
+    const v = (r: typeof a, x: number, digits = 1) => (r.supported ? fmt(x, digits) : 'n/a');
+    const rt = (x: number) => (a.supported && b.supported ? fmt(x, 2) : 'n/a');
+    const cpu = (r: typeof a) => (r.serverCpuSeconds * 1000) / p.requests;
+    return [
+      p.name,
+      v(a, a.latencyMs.p50), v(b, b.latencyMs.p50), rt(ratio(b.latencyMs.p50, a.latencyMs.p50)),
+      v(a, a.latencyMs.p95), v(b, b.latencyMs.p95), rt(ratio(b.latencyMs.p95, a.latencyMs.p95)),
+      v(a, a.mbPerSec), v(b, b.mbPerSec), rt(ratio(a.mbPerSec, b.mbPerSec)),
+      v(a, a.reqPerSec), v(b, b.reqPerSec),
+      v(a, cpu(a)), v(b, cpu(b)),
+    ];
+  });
+  return table(
+    [`WADO-RS (c=${concurrency})`, 'ours p50 ms', 'orthanc p50', 'ratio', 'ours p95', 'orthanc p95', 'ratio', 'ours MB/s', 'orthanc MB/s', 'ratio', 'ours req/s', 'orthanc req/s', 'ours CPU ms/req', 'orthanc CPU ms/req'],
+    rows,
+  );
+}
+
+/** Errors, unsupported resources and machine noise per retrieve phase. */
+export function retrieveNotes(phases: RetrievePhaseResult[], ours: string, ref: string): string[] {
+  const lines: string[] = [];
+  for (const p of phases) {
+    for (const name of [ours, ref]) {
+      const r = p.byTarget[name];
+      if (!r.supported) lines.push(`n/a ${p.name}: ${name} does not offer it (${r.unsupportedReason})`);
+      else if (r.errors) lines.push(`WARNING ${p.name}: ${name} failed ${r.errors}/${p.requests} requests, first: ${r.firstError}`);
+    }
+  }
+  const load = (name: string) => {
+    const xs = phases.map((p) => p.byTarget[name]).filter((r) => r.supported).map((r) => r.otherLoadCores);
+    return fmt(xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length), 2);
+  };
+  lines.push(`others' CPU load during WADO-RS (cores): ours ${load(ours)}, Orthanc ${load(ref)}`);
   return lines;
 }
 

@@ -1,19 +1,24 @@
 // `npm run bench -- [options]`: our server against Orthanc + DICOMweb on the
 // same synthetic archive, in one run: generate → start both → STOW-RS to
-// each → the same QIDO-RS mix against each → tables + bench/results/*.json.
+// each → the same QIDO-RS mix against each → the same WADO-RS retrieve
+// phases against each → tables + bench/results/*.json.
 // Everything listens on 127.0.0.1 only, and every child process is stopped
 // at the end, on error, and on Ctrl-C. See bench/README.md.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Dataset } from './dataset.js';
-import { writeDataset } from './dataset-files.js';
+import { writeDataset, writeMultiframe } from './dataset-files.js';
+import { readFileSync } from 'node:fs';
+import { multipartBody, STOW_TYPE } from '../test/helpers/multipart.js';
+import { HttpClient } from './http.js';
 import { parseOptions, USAGE, type BenchOptions } from './options.js';
 import { startOrthanc } from './orthanc.js';
 import { settle, waitQuiet } from './machine.js';
 import { cleanupAll, installSignalHandlers, interrupted, onCleanup } from './procs.js';
 import { runQido, type QidoResult } from './qido-phase.js';
-import { countWarnings, qidoFooter, qidoTable, stowTable, writeJson } from './report.js';
+import { countWarnings, qidoFooter, qidoTable, retrieveNotes, retrieveTable, stowTable, writeJson } from './report.js';
+import { runRetrieve, type RetrievePhaseResult } from './retrieve-phase.js';
 import { startOurServer } from './server.js';
 import { runStow } from './stow-phase.js';
 
@@ -72,10 +77,27 @@ async function main(opts: BenchOptions): Promise<void> {
     if (!warnings.length) console.log('result counts: both servers agree with the dataset model on every query');
   }
 
+  let retrieve: RetrievePhaseResult[] | undefined;
+  if (!opts.skipRetrieve) {
+    // The multi-frame instance goes in now, untimed and after QIDO, so it changes no query's count.
+    const mf = writeMultiframe(ds, opts.datasetDir ?? join(work, 'dataset'), log);
+    const body = multipartBody([readFileSync(mf.path)]);
+    for (const target of [ours, orthanc]) {
+      const client = new HttpClient(target.dicomwebUrl, 1);
+      const res = await client.post('studies', body, { 'content-type': STOW_TYPE, accept: 'application/dicom+json' });
+      client.close();
+      if (res.status !== 200) throw new Error(`${target.name} refused the multi-frame instance: HTTP ${res.status} ${res.body.toString('utf8', 0, 300)}`);
+    }
+    log(`WADO-RS: ${opts.repeat} requests per phase, concurrency ${opts.concurrency}, ${opts.warmup} warm-up`);
+    retrieve = await runRetrieve([ours, orthanc], ds, mf, { repeat: opts.repeat, concurrency: opts.concurrency, warmup: opts.warmup }, log, quiet);
+    console.log(`\n${retrieveTable(retrieve, ours.name, orthanc.name, opts.concurrency)}`);
+    console.log(`${retrieveNotes(retrieve, ours.name, orthanc.name).join('\n')}\n`);
+  }
+
   const file = writeJson(`${new Date().toISOString().replace(/[:.]/g, '-')}-${opts.backend}-n${opts.n}.json`, {
     options: opts, machine, orthanc: orthanc.version,
     dataset: { instances: opts.n, studies: ds.studies.length, series: ds.seriesCount, bytes: files.totalBytes },
-    stow, qido,
+    stow, qido, retrieve,
   });
   log(`results written to ${file}`);
 }
