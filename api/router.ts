@@ -1,5 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import multer from 'multer';
+import type { FhirMappingSettings } from '../core/fhir-sync/mapping-context.js';
 import type { StoreDeps, StoreResult } from '../core/store/store-instance.js';
 import type { IndexStore } from '../storage/index-store.js';
 import type { UploadConfig } from './config.js';
@@ -20,6 +21,8 @@ export interface ImagingApiDeps {
   tenantOf(req: Request): string;
   dicomwebBaseUrl(req: Request): string;
   onStored?(tenant: string, results: StoreResult[]): void | Promise<void>;
+  /** FHIR mapping settings, to name the ImagingStudy and SR findings in upload answers. */
+  fhirMapping?: FhirMappingSettings;
   log: { error: (o: object, m: string) => void };
 }
 

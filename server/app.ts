@@ -64,7 +64,8 @@ export function createApp(c: Container, hooks: { onStored?: (tenant: string, res
     bulkDataThreshold: c.config.bulkDataThreshold, log: c.log,
   }));
   app.use('/api/imaging', imagingApiRouter({
-    store, index: c.index, upload: c.config.upload, tenantOf, dicomwebBaseUrl: ctx.baseUrl, onStored: ctx.onStored, log: c.log,
+    store, index: c.index, upload: c.config.upload, tenantOf, dicomwebBaseUrl: ctx.baseUrl, onStored: ctx.onStored,
+    fhirMapping: c.config.fhir.mapping, log: c.log,
   }));
   app.use('/dicomweb', dicomwebRouter({
     store,

@@ -4,7 +4,9 @@ import { FailureReason } from '../../core/store/failure-reasons.js';
 import { burnedInRisk } from '../../deid/burned-in.js';
 import type { Dataset } from '../../deid/deidentify-dataset.js';
 import { isDeidentifiedByUs } from '../../deid/method-attributes.js';
-import { matchProcedures } from '../../mappings/index.js';
+import { mappingContextFor, type FhirMappingSettings } from '../../core/fhir-sync/mapping-context.js';
+import type { DicomDataset as MappingDataset } from '../../mappings/dicom-json.js';
+import { mapStudy, matchProcedures, type SrFinding } from '../../mappings/index.js';
 import { ApiError } from '../errors.js';
 import { extractMetadata } from '../metadata/extract-metadata.js';
 import type { UploadedDicom } from './dicom-storage-engine.js';
@@ -26,6 +28,12 @@ const MAX_FIELD = 256;
 
 export interface UploadHandlerDeps {
   store: StoreDeps;
+  /**
+   * The FHIR mapping settings the FHIR sync uses: the upload answer names the
+   * ImagingStudy the sync is about to write (ids are deterministic) and the
+   * SR findings of the file. Without them both are left out (null / []).
+   */
+  fhirMapping?: FhirMappingSettings;
   tenantOf(req: Request): string;
   dicomwebBaseUrl(req: Request): string;
   /** The same notification STOW-RS sends (FHIR sync). */
@@ -55,6 +63,7 @@ export function handleUpload(deps: UploadHandlerDeps) {
     await deps.onStored?.(tenant, [result]);
     const ds = result.header.dataset;
     const metadata = extractMetadata(ds);
+    const fhir = fhirPreview(deps.fhirMapping, ds as MappingDataset);
     const base = deps.dicomwebBaseUrl(req);
     res.status(result.outcome === 'duplicate' ? 200 : 201).json({
       success: true,
@@ -72,9 +81,10 @@ export function handleUpload(deps: UploadHandlerDeps) {
         burnedInAnnotationRisk: burnedInRisk(ds as Dataset),
         retrieveUrl: `${base}/studies/${result.studyUid}/series/${result.seriesUid}/instances/${result.sopUid}`,
         dicomMetadata: metadata,
-        // Filled by the FHIR sync (another component) once it has run for this study.
-        fhir: { imagingStudyId: null, status: 'pending' },
-        srFindings: null,
+        // The FHIR sync writes the study's resources right after this answer (status "pending");
+        // the ImagingStudy id is known now: ids are derived from the study's identifiers.
+        fhir: { imagingStudyId: fhir.imagingStudyId, status: 'pending' },
+        srFindings: fhir.findings,
         procedureMatches: matchProcedures(metadata.series.bodyPartExamined, metadata.series.modality),
       },
       message: result.outcome === 'duplicate' ? 'this DICOM file was already stored' : 'DICOM file stored and metadata extracted',
@@ -86,4 +96,21 @@ function field(v: unknown): string | undefined {
   if (typeof v !== 'string') return undefined;
   const s = v.trim();
   return s === '' ? undefined : s;
+}
+
+/**
+ * What the FHIR sync will make of this file: the id of its study's ImagingStudy
+ * (the same mapping and settings, so the same deterministic id, see
+ * fhir/bundle-resources.ts) and the findings of an SR document. A mapping
+ * problem never fails an upload that is already stored.
+ */
+function fhirPreview(settings: FhirMappingSettings | undefined, ds: MappingDataset): { imagingStudyId: string | null; findings: SrFinding[] } {
+  if (!settings) return { imagingStudyId: null, findings: [] };
+  try {
+    const mapped = mapStudy([ds], mappingContextFor(settings, [ds], new Date()));
+    const study = mapped.bundle?.entry.find((e) => e.resource.resourceType === 'ImagingStudy');
+    return { imagingStudyId: study ? study.fullUrl.replace(/^urn:uuid:/, '') : null, findings: mapped.findings };
+  } catch {
+    return { imagingStudyId: null, findings: [] };
+  }
 }

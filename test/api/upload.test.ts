@@ -13,6 +13,8 @@ import { CORPUS_DIR, corpusManifest } from '../helpers/corpus.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 import { newUid, syntheticInstance } from '../fixtures/synthetic-dicom.js';
 
+/** A TID 1500 measurement report (highdicom): its findings come back in the upload answer. */
+const SR_FILE = 'sr/highdicom-sr_document.dcm';
 const PHI = { PatientName: 'Uploader^Ursula', PatientID: 'UP-PID-5150', PatientBirthDate: '19550505', InstitutionName: 'Upload Valley Hospital' };
 
 function upload(app: TestApp['app'], file: Buffer | undefined, fields: Record<string, string>, name = 'scan.dcm', type = 'application/dicom') {
@@ -54,12 +56,28 @@ describe('upload API (DEID_POLICY=on-read)', () => {
     assert.equal(d.dicomMetadata.equipment.manufacturerModelName, 'Skyra');
     assert.deepEqual(d.dicomMetadata.patient, { patientSex: 'F', patientAge: '068Y', patientWeight: 70 });
     assert.ok(d.procedureMatches.some((m: { procedure: string }) => m.procedure === 'knee_replacement'));
-    assert.deepEqual(d.fhir, { imagingStudyId: null, status: 'pending' });
+    // The ImagingStudy the FHIR sync writes for this study is named in the answer, and exists once the sync ran.
+    assert.equal(d.fhir.status, 'pending');
+    assert.match(String(d.fhir.imagingStudyId), /^[0-9a-f-]{36}$/);
+    assert.deepEqual(d.srFindings, [], 'an image has no SR findings');
+    await t.container.fhir.sync.idle();
+    const study = await request(t.app).get(`/fhir/ImagingStudy/${d.fhir.imagingStudyId}`);
+    assert.equal(study.status, 200, `ImagingStudy ${d.fhir.imagingStudyId}: ${study.status}`);
+    assert.ok(JSON.stringify(study.body.identifier).includes(d.studyInstanceUid), 'the named ImagingStudy is the uploaded study');
     const body = JSON.stringify(res.body);
     for (const s of ['Uploader', 'UP-PID-5150', '19550505', 'Upload Valley']) assert.ok(!body.includes(s), `${s} in the answer`);
     // Stored through the same pipeline as STOW: QIDO finds it.
     const qido = await request(t.app).get('/dicomweb/studies').query({ StudyInstanceUID: d.studyInstanceUid });
     assert.equal(qido.body.length, 1);
+  });
+
+  test('an SR document answers with its findings, as the FHIR mapping reads them', async () => {
+    const res = await upload(t.app, readFileSync(CORPUS_DIR + SR_FILE), { patientId: 'patient_sr' });
+    assert.ok(res.status === 201 || res.status === 200, `${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
+    const d = res.body.data;
+    assert.ok(Array.isArray(d.srFindings) && d.srFindings.length > 0, `no SR findings in ${JSON.stringify(d.srFindings)}`);
+    for (const f of d.srFindings) assert.equal(f.sopInstanceUid, d.sopInstanceUid, 'each finding names the uploaded SR');
+    assert.match(String(d.fhir.imagingStudyId), /^[0-9a-f-]{36}$/);
   });
 
   test('missing patientId is 400 and nothing is stored', async () => {
