@@ -188,10 +188,25 @@ describe('DEID_POLICY=at-ingest: the original is never stored', () => {
     assert.equal(res.status, 200);
   });
 
+  test('re-sending the original does not fork the study: same de-identified UIDs, an idempotent duplicate, new instances join it', async () => {
+    const before = (await request(t.app).get('/dicomweb/instances').query({ limit: '1000' })).body.length;
+    const again = syntheticInstance({ studyUid, attrs: PHI });
+    const res = await request(t.app).post('/dicomweb/studies').set('Content-Type', STOW_TYPE).send(multipartBody([again, readFileSync(CORPUS_DIR + 'ct/CT_small.dcm')]));
+    assert.equal(res.status, 200, 'the re-sent CT is an idempotent success');
+    const studies = (await request(t.app).get('/dicomweb/studies')).body;
+    assert.equal(studies.length, 2, 'no new study: the re-sent instances map to the same de-identified Study Instance UID');
+    const deidStudy = t.container.deid.engine.uid(t.container.config.defaultTenant, studyUid);
+    const mine = studies.find((s: any) => s['0020000D'].Value[0] === deidStudy);
+    assert.ok(mine, 'the study is stored under its de-identified UID');
+    assert.equal(mine['00201208'].Value[0], 2, 'the new instance joined the same study');
+    assert.equal((await request(t.app).get('/dicomweb/instances').query({ limit: '1000' })).body.length, before + 1, 'CT_small was not stored twice');
+  });
+
   test('ingest writes the audit record', async () => {
     await t.container.deid.audit.close();
     const lines = (await readFile(join(t.container.config.dataDir, 'audit', 'deid.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
-    assert.equal(lines.filter((l) => l.trigger === 'ingest').length, 2);
+    // One per instance stored de-identified: 2 + the new one re-sent with its study (a duplicate is discarded, not stored again).
+    assert.equal(lines.filter((l) => l.trigger === 'ingest').length, 3, 'one audit record per instance stored de-identified');
   });
 });
 
