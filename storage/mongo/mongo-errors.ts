@@ -18,7 +18,23 @@ export function isDuplicateKey(err: unknown): boolean {
  */
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ERR_SOCKET_CLOSED']);
 
-/** Connection trouble becomes AppError('unavailable') (503 at the edge); anything else is passed on unchanged. */
+/**
+ * Server answers meaning "busy, try again": MongoDB's WriteConflict (112) and
+ * errors it labels transient or retryable, and FerretDB's SQLite backend
+ * refusing a write while another holds the database lock (SQLITE_BUSY).
+ */
+function isTransient(err: MongoServerError): boolean {
+  return err.code === 112
+    || err.hasErrorLabel('TransientTransactionError')
+    || err.hasErrorLabel('RetryableWriteError')
+    || /SQLITE_BUSY|database is locked/u.test(err.message);
+}
+
+/**
+ * Connection trouble and transient refusals become AppError('unavailable')
+ * (503 + Retry-After at the edge: the client may send the same request again,
+ * STOW of the same bytes being idempotent); anything else is passed on unchanged.
+ */
 export function mapMongoError(err: unknown): unknown {
   if (err instanceof AppError) return err;
   const code = (err as NodeJS.ErrnoException)?.code;
@@ -31,7 +47,8 @@ export function mapMongoError(err: unknown): unknown {
     err instanceof MongoNotConnectedError ||
     err instanceof MongoClientClosedError ||
     err instanceof MongoServerClosedError ||
-    (err instanceof MongoServerError && typeof err.code === 'number' && UNAVAILABLE_CODES.has(err.code));
+    (err instanceof MongoServerError && typeof err.code === 'number' && UNAVAILABLE_CODES.has(err.code)) ||
+    (err instanceof MongoServerError && isTransient(err));
   if (!down) return err;
   return new AppError('unavailable', `index store unavailable: ${(err as Error).message}`, 'index-unavailable', { cause: err });
 }

@@ -48,11 +48,16 @@ for (const backendName of SERVER_BACKENDS) {
       for (let i = 0; i < ITERATIONS; i++) {
         const server = await startChildServer({ ...backend.env, LOG_LEVEL: 'error' });
         await expectClean(backend, acked, `after restart ${i}`);
+        const ackedBefore = acked.size;
         const load = streamStows(server, random, acked);
-        await sleep(random.int(1000, 5000));
+        // Kill at a random moment once this run has acknowledged something: on a busy
+        // machine a STOW can take longer than the random delay alone.
+        for (const t0 = performance.now(); acked.size === ackedBefore && performance.now() - t0 < 120_000;) await sleep(50);
+        await sleep(random.int(0, 4000));
         totals.inFlightAtKill += load.inFlight();
         await server.kill();
         totals.requests += await load.stop();
+        await quiesce(backend);
 
         const stores = await backend.open();
         try {
@@ -89,6 +94,28 @@ for (const backendName of SERVER_BACKENDS) {
       assert.ok(totals.inFlightAtKill > 0, 'some kills hit requests in flight');
     });
   });
+}
+
+/**
+ * Writes the killed process had already sent may still land afterwards (FerretDB
+ * works through its queue after the client is gone); recovery at the next start
+ * cannot see a write that has not landed yet. So wait until the stores stop
+ * changing: 3 equal readings 300 ms apart.
+ */
+async function quiesce(backend: ServerBackend): Promise<void> {
+  let last = '';
+  for (let same = 0, i = 0; same < 3 && i < 200; i++) {
+    const stores = await backend.open();
+    try {
+      const a = await auditStores(stores.index, stores.blobs, TENANT, () => false);
+      const now = `${a.records.size}/${a.pending}/${a.strays.length}/${a.pendingBlobs}`;
+      same = now === last ? same + 1 : 0;
+      last = now;
+    } finally {
+      await stores.close();
+    }
+    await sleep(300);
+  }
 }
 
 /** After a (re)start: no pending stores, no orphan blobs, every acknowledged instance intact (sizes). */

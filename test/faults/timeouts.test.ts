@@ -13,7 +13,8 @@ import { startChildServer, type ChildServer } from './support/child-server.js';
  * short timeouts: each is cut off with a 408 (431 for oversize headers)
  * naming the limit, and the server keeps answering everyone else quickly.
  */
-const HEADERS_MS = 1000;
+// Generous enough that a loaded CI machine still serves normal requests well inside it.
+const HEADERS_MS = 2500;
 const REQUEST_MS = 3000;
 const IDLE_MS = 1000;
 
@@ -79,11 +80,12 @@ test('slowloris: 100 connections dribbling headers get 408 naming HTTP_HEADERS_T
   }));
   await sleep(300);
   const served = [await quickGet(), await quickGet(), await quickGet()];
-  assert.ok(Math.max(...served) < 1000, `a normal request took ${served.map(Math.round)} ms`);
+  // Served while the dribblers are still connected: not queued behind them until they are cut.
+  assert.ok(Math.max(...served) < HEADERS_MS, `a normal request took ${served.map(Math.round)} ms`);
   const replies = await Promise.all(clients);
   for (const r of replies) {
     assert.equal(r.status, 408, r.text.slice(0, 200));
-    assert.match(r.text, /HTTP_HEADERS_TIMEOUT_MS=1000 exceeded/);
+    assert.match(r.text, new RegExp(`HTTP_HEADERS_TIMEOUT_MS=${HEADERS_MS} exceeded`));
     assert.ok(r.ms < HEADERS_MS + 2000, `cut after ${Math.round(r.ms)} ms`);
   }
 });
