@@ -57,7 +57,28 @@ function walk(ds: Dataset, run: DeidRun, ids: IdentifyingValues, inContent: bool
     if (next !== el && d !== 'recurse') run.changed++;
     out[tag] = next;
   }
+  dropOrphanOverlays(ds, out, run);
   return out;
+}
+
+/**
+ * Overlay Data (60xx,3000) is X in Table E.1-1 (C only with Clean Graphics),
+ * but it is Type 1 in the Overlay Plane Module (PS3.3 C.9.2): the rows,
+ * columns, type and origin the table leaves alone would describe an overlay
+ * without its bitmap, which makes the instance invalid (dciodvfy: "Missing
+ * attribute Type 1 Required Element=<OverlayData>"). When the profile took the
+ * bitmap out, the whole group goes, which is always allowed.
+ */
+function dropOrphanOverlays(ds: Dataset, out: Dataset, run: DeidRun): void {
+  for (const tag of Object.keys(out)) {
+    const group = parseInt(tag.slice(0, 4), 16);
+    if (group < 0x6000 || group > 0x601e || group % 2 !== 0) continue;
+    const data = `${tag.slice(0, 4)}3000`;
+    if (ds[data] && !out[data]) {
+      delete out[tag];
+      run.changed++;
+    }
+  }
 }
 
 function apply(tag: string, el: Element, d: Decision, run: DeidRun, ids: IdentifyingValues, inContent: boolean): Element | undefined {

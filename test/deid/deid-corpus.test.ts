@@ -7,12 +7,13 @@
  * What "the profile" requires is derived here straight from Table E.1-1
  * (deid/profile/table-e1-1.ts), not from the engine's own decision code.
  */
+import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { DeidEngine, type DeidOutcome } from '../../deid/engine.js';
 import { DEFAULT_VIEW_OPTIONS, type DeidOptions } from '../../deid/profile/options.js';
 import { TABLE_E1_1, type TableRow } from '../../deid/profile/table-e1-1.js';
@@ -91,6 +92,23 @@ function codeOf(tag: string, options: DeidOptions): string | undefined {
   return row[1];
 }
 
+/** dicom3tools' IOD checker, when installed: the "dciodvfy-style checks where available" of issue #5. */
+const DCIODVFY = spawnSync('dciodvfy', ['-h'], { encoding: 'latin1' }).error === undefined;
+
+/**
+ * dciodvfy's errors for a file, values and item numbers left out
+ * (de-identification changes them; the defect named stays the same).
+ */
+function dciodvfyErrors(file: string): string[] {
+  const r = spawnSync('dciodvfy', ['-new', file], { encoding: 'latin1', maxBuffer: 64 << 20, timeout: 60_000 });
+  return [...new Set(`${r.stdout}\n${r.stderr}`.split('\n').filter((l) => l.startsWith('Error'))
+    .map((l) => l.replace(/=\s*<[^>]*>/g, '').replace(/=\s*'[^']*'\s*\(0x[0-9a-f]+\)|=\s*''\s*\(0\)/gi, '').replace(/\[\d+\]/g, '[]').trim()))];
+}
+
+/** New IOD errors per file and run, for review: test-artifacts/deid-dciodvfy.json. */
+const DCIODVFY_REPORT = new URL('../../test-artifacts/deid-dciodvfy.json', import.meta.url).pathname;
+const dciodvfyReport: Record<string, Record<string, string[]>> = {};
+
 const REMOVES_OR_REPLACES = new Set(['X', 'Z', 'D', 'U', 'X/Z', 'X/D', 'Z/D', 'X/Z/D']);
 /** Patient, person and institution identifiers: their values must not appear anywhere in an output. */
 const IDENTIFIERS = new Set([
@@ -138,6 +156,24 @@ for (const run of runs) {
       assert.deepEqual(problems, []);
     });
 
+    // Type 1 errors make an instance unusable: none may be introduced. Type 2/2C and item-count
+    // findings (attributes the profile removes that an IOD wants present, possibly empty) are
+    // written to test-artifacts/deid-dciodvfy.json for review (listed in deid/README.md).
+    test('dciodvfy (dicom3tools) finds no new Type 1 IOD error in any output (where installed)', { skip: DCIODVFY ? false : 'dciodvfy not installed (apt-get install dicom3tools)' }, async () => {
+      const problems: string[] = [];
+      const report: Record<string, string[]> = (dciodvfyReport[run.name] = {});
+      for (const f of run.outcomes.keys()) {
+        const before = new Set(dciodvfyErrors(CORPUS_DIR + f));
+        const added = dciodvfyErrors(out(run, f)).filter((e) => !before.has(e));
+        if (added.length) report[f] = added;
+        const type1 = added.filter((e) => /Type 1 Required|Type 1C/.test(e));
+        if (type1.length) problems.push(`${f}: ${type1.slice(0, 3).join(' | ')}`);
+      }
+      await mkdir(dirname(DCIODVFY_REPORT), { recursive: true });
+      await writeFile(DCIODVFY_REPORT, JSON.stringify(dciodvfyReport, null, 2));
+      assert.deepEqual(problems, []);
+    });
+
     test('no attribute the profile removes or replaces keeps its original value, at any depth', () => {
       const leaks: string[] = [];
       for (const [f, o, d] of deidentified(run)) {
@@ -174,6 +210,8 @@ for (const run of runs) {
         for (const [path, tag, vr, value] of o.elements ?? []) {
           if (path.includes('[') || SKIP_VR.has(vr) || isPrivate(tag) || rowOf(tag) || tag.endsWith('0000') || tag === '00080005') continue;
           if (value.startsWith('<unreadable') || METHOD_TAGS.has(tag)) continue;
+          // An overlay whose Overlay Data (60xx,3000; X) was removed goes whole (deid/deidentify-dataset.ts).
+          if (/^60[01][0-9A-E]/.test(tag) && o.elements?.some((e) => e[0] === `${tag.slice(0, 4)}3000`)) continue;
           const kept = dByPath.get(path);
           // Known dcmjs limitation: a zero-length binary number (FL, UL, …) is read, and so written, as 0.
           if (value === '' && /^0(\.0)?$/.test(kept?.[3] ?? '') && ['FL', 'FD', 'UL', 'US', 'SL', 'SS'].includes(vr)) continue;
