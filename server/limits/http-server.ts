@@ -9,7 +9,8 @@ import { sendLimitResponse, writeRawLimitResponse } from './limit-response.js';
  * reading). Refusals are 408/413/431/400 that name the limit:
  * - headers not in within HTTP_HEADERS_TIMEOUT_MS → 408 (Node's headersTimeout);
  * - request (body included) not in within HTTP_REQUEST_TIMEOUT_MS → 408 (Node's requestTimeout);
- * - no traffic for HTTP_IDLE_TIMEOUT_MS while a request is being received → 408;
+ * - no traffic for HTTP_IDLE_TIMEOUT_MS while a request is being received → 408
+ *   (unless received bytes are waiting to be read: then the server is the slow one);
  *   while a response is being sent (the client stopped reading) → connection closed;
  *   while the server is still working on a received request → left alone;
  * - request head over HTTP_MAX_HEADER_BYTES → 431.
@@ -42,6 +43,9 @@ export function createHttpServer(app: RequestListener, limits: HttpLimits): Serv
     if (!current) return void socket.destroy(); // between requests (keep-alive) or before the first one
     const { req, res } = current;
     if (!req.complete && !res.headersSent) {
+      // Bytes received but not yet read: the server is behind (backpressure while it
+      // stores a part), not the client. Wait another period.
+      if (req.readableLength > 0) return void socket.setTimeout(limits.idleTimeout.max);
       refuse(req, res, `${limits.idleTimeout.name}=${limits.idleTimeout.max} exceeded: no bytes received for that many ms`);
     } else if (res.headersSent) {
       socket.destroy(); // the client stopped reading the response
