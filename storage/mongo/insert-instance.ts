@@ -2,7 +2,7 @@ import { AppError } from '../errors.js';
 import type { DuplicatePolicy, InsertOutcome, InstanceRecord } from '../model.js';
 import type { Collections } from './collections.js';
 import { docToInstance, instanceContent, nextSeq, toInstanceDoc } from './documents.js';
-import { isDuplicateKey } from './mongo-errors.js';
+import { isDuplicateKey, retryTransient } from './mongo-errors.js';
 import { encodeTerms } from './terms.js';
 
 /** Retries for writes that lost a race (a concurrent upsert or overwrite); each retry sees the winner's result. */
@@ -35,7 +35,7 @@ export async function insertInstance(c: Collections, rec: InstanceRecord, policy
   for (let race = 0; race < MAX_RACES; race++) {
     const doc = toInstanceDoc(rec, nextSeq());
     try {
-      await c.instances.insertOne(doc);
+      await retryTransient(() => c.instances.insertOne(doc));
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
       const outcome = await onExisting(c, rec, policy);
@@ -52,7 +52,7 @@ export async function insertInstance(c: Collections, rec: InstanceRecord, policy
       throw err;
     }
     await upsertStudy(c, rec, newSeries);
-    await c.pending.deleteOne({ _id: rec.blobKey });
+    await retryTransient(() => c.pending.deleteOne({ _id: rec.blobKey }));
     return { kind: 'inserted' };
   }
   throw new AppError('conflict', `SOP Instance ${rec.sopUid} is being written concurrently`, 'concurrent-write');
@@ -119,7 +119,7 @@ async function upsertStudy(c: Collections, rec: InstanceRecord, newSeries: boole
 async function upsert(run: () => Promise<boolean>, onDuplicate: () => Promise<void>): Promise<boolean> {
   for (let race = 0; ; race++) {
     try {
-      return await run();
+      return await retryTransient(run);
     } catch (err) {
       if (!isDuplicateKey(err) || race >= MAX_RACES) throw err;
       await onDuplicate();

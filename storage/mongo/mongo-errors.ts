@@ -23,7 +23,8 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT
  * errors it labels transient or retryable, and FerretDB's SQLite backend
  * refusing a write while another holds the database lock (SQLITE_BUSY).
  */
-function isTransient(err: MongoServerError): boolean {
+export function isTransient(err: unknown): boolean {
+  if (!(err instanceof MongoServerError)) return false;
   return err.code === 112
     || err.hasErrorLabel('TransientTransactionError')
     || err.hasErrorLabel('RetryableWriteError')
@@ -51,4 +52,23 @@ export function mapMongoError(err: unknown): unknown {
     (err instanceof MongoServerError && isTransient(err));
   if (!down) return err;
   return new AppError('unavailable', `index store unavailable: ${(err as Error).message}`, 'index-unavailable', { cause: err });
+}
+
+/**
+ * Runs one single-document write again after a transient refusal (see
+ * isTransient: the write was not applied — SQLite rolled it back, MongoDB
+ * aborted it), with a short growing delay; gives up after `attempts`.
+ * FerretDB's SQLite backend refuses a write that would wait on another
+ * writer's lock instead of waiting, so under concurrent STOWs this is the
+ * difference between a stored instance and a 503.
+ */
+export async function retryTransient<T>(write: () => Promise<T>, attempts = 6): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await write();
+    } catch (err) {
+      if (i >= attempts || !isTransient(err)) throw err;
+      await new Promise((r) => setTimeout(r, 10 * 2 ** i * (0.5 + Math.random())));
+    }
+  }
 }

@@ -7,7 +7,7 @@ import { collections, ensureIndexes, type Collections } from './collections.js';
 import { RECORD_PROJECTION, docToInstance, docToSeries, docToStudy, type InstanceDoc } from './documents.js';
 import { insertInstance } from './insert-instance.js';
 import { KeyedLock } from './keyed-lock.js';
-import { mapMongoError } from './mongo-errors.js';
+import { mapMongoError, retryTransient } from './mongo-errors.js';
 import { recount } from './recount.js';
 import { deleteInstances } from './delete-instances.js';
 import { replacePrefixedTerms } from './replace-terms.js';
@@ -71,13 +71,13 @@ export class MongoIndexStore implements IndexStore {
 
   addPending(p: PendingBlob): Promise<void> {
     return this.run(async () => {
-      await this.c.pending.replaceOne({ _id: p.blobKey }, { tenant: p.tenant, startedAt: p.startedAt }, { upsert: true });
+      await retryTransient(() => this.c.pending.replaceOne({ _id: p.blobKey }, { tenant: p.tenant, startedAt: p.startedAt }, { upsert: true }));
     });
   }
 
   removePending(blobKey: string): Promise<void> {
     return this.run(async () => {
-      await this.c.pending.deleteOne({ _id: blobKey });
+      await retryTransient(() => this.c.pending.deleteOne({ _id: blobKey }));
     });
   }
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MongoServerError } from 'mongodb';
 import { AppError } from '../../../storage/errors.js';
-import { mapMongoError } from '../../../storage/mongo/mongo-errors.js';
+import { mapMongoError, retryTransient } from '../../../storage/mongo/mongo-errors.js';
 
 // The error documents are the ones the servers send (FerretDB 1.24's SQLite
 // backend under write contention, seen in bench/load.ts; MongoDB's WriteConflict).
@@ -24,4 +24,22 @@ test('transient refusals (SQLITE_BUSY, WriteConflict, transient labels) are "una
 test('other server errors pass through unchanged (a duplicate key is not an outage)', () => {
   const dup = new MongoServerError({ ok: 0, code: 11000, codeName: 'DuplicateKey', errmsg: 'E11000 duplicate key' });
   assert.equal(mapMongoError(dup), dup, 'duplicate key passes through');
+});
+
+test('retryTransient runs a refused write again, and gives up on other errors at once', async () => {
+  let calls = 0;
+  const value = await retryTransient(async () => {
+    calls++;
+    if (calls < 3) throw busy;
+    return 'written';
+  });
+  assert.equal(value, 'written', 'the third attempt succeeds');
+  assert.equal(calls, 3, 'two refusals, then success');
+  let other = 0;
+  const dup = new MongoServerError({ ok: 0, code: 11000, codeName: 'DuplicateKey', errmsg: 'E11000 duplicate key' });
+  await assert.rejects(retryTransient(async () => { other++; throw dup; }), (e) => e === dup, 'a duplicate key is thrown as is');
+  assert.equal(other, 1, 'not retried');
+  let always = 0;
+  await assert.rejects(retryTransient(async () => { always++; throw busy; }, 3), (e) => e === busy, 'gives up with the last refusal');
+  assert.equal(always, 3, 'three attempts');
 });
