@@ -120,6 +120,8 @@ const METHOD = new Set(['00120062', '00120063', '00120064', '00280303', '0008000
  */
 function explained(path: string, tag: string, vr: string, value: string, vrAt: Map<string, string>): boolean {
   if (tableRow(tag) || tag.endsWith('0000') || METHOD.has(tag)) return true;
+  // An overlay group whose Overlay Data (X) went goes whole: Overlay Data is Type 1 (deid/deidentify-dataset.ts).
+  if (/^60[01][0-9A-E]/.test(tag) && !path.includes('[') && vrAt.has(`${tag.slice(0, 4)}3000`)) return true;
   // dcmjs reads a zero-length binary number as 0 (see deid/README.md).
   if (value === '' && ['FL', 'FD', 'UL', 'US', 'SL', 'SS'].includes(vr)) return true;
   if (['PN', 'DA', 'DT'].includes(vr)) return true;
