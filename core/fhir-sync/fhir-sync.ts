@@ -10,7 +10,9 @@
  *   previous run: a stored instance always gets its FHIR.
  *   One mark serves a study until a sync that saw every committed write
  *   clears it: a sync clears its mark only if no write of its study was in
- *   flight when it started and none began while it ran (else it runs again).
+ *   flight when it started and none began while it ran. Such a write is
+ *   followed by onStored/onDeleted (a new run) or fails (a run is scheduled
+ *   too: a write that failed may still have reached the index).
  * - Serialized and coalescing: a study runs on at most one worker; changes
  *   that arrive while it waits or runs collapse into one more run. `delayMs`
  *   lets a burst of STOWs of one study settle into a single sync.
@@ -79,15 +81,19 @@ export class FhirSync {
   /**
    * Called before an index write (insert or delete) of the study: resolves
    * once the study's dirty mark is durable; the returned function must be
-   * called when the write is over (committed or failed).
+   * called when the write is over (ok: false when it threw).
    */
-  async beforeWrite(tenant: string, studyUid: string): Promise<() => void> {
+  async beforeWrite(tenant: string, studyUid: string): Promise<(ok?: boolean) => void> {
     const s = this.state(tenant, studyUid);
     s.inflight++;
     s.epoch++;
     let released = false;
-    const release = () => {
-      if (!released) (released = true), s.inflight--;
+    const release = (ok = true) => {
+      if (released) return;
+      released = true;
+      s.inflight--;
+      // No onStored/onDeleted follows a failed write, and it may have reached the index all the same.
+      if (!ok) this.schedule(tenant, studyUid, Math.max(this.o.delayMs, 1000));
     };
     try {
       await this.ensureMark(tenant, studyUid);
@@ -187,6 +193,8 @@ export class FhirSync {
       if (this.running.size >= this.o.concurrency) break;
       if (entry.notBefore > now) {
         this.timer = setTimeout(() => this.pump(), entry.notBefore - now);
+        // Retries of a failing sync (its store gone, say) never keep a process alive on their own.
+        if (entry.failures > 0) this.timer.unref();
         break;
       }
       this.queue.delete(key);
@@ -210,12 +218,11 @@ export class FhirSync {
     try {
       const mark = await this.ensureMark(tenant, studyUid);
       const out = await this.o.sync(tenant, studyUid);
+      // Else the mark stays: the writes under way end in onStored/onDeleted or a failure, each scheduling a run.
       if (!busyAtStart && s.epoch === epoch && s.mark === mark) {
         s.mark = undefined; // a write from now on marks again (and so defeats this clear if it lands first)
         await this.o.marks.clearDirty(mark);
         if (!s.mark && !s.marking && s.inflight === 0 && !this.queue.has(key)) this.live.delete(key);
-      } else if (!this.queue.has(key)) {
-        this.schedule(tenant, studyUid, Math.max(this.o.delayMs, 50)); // see what those writes left
       }
       this.o.log.info({ studyUid, instances: out.instances, ...out.resources, enqueued: out.enqueued, warnings: out.warnings, errors: out.errors }, 'FHIR sync');
       if (out.enqueued) this.o.onEnqueued?.();

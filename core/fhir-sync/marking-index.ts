@@ -10,16 +10,20 @@ import type { IndexStore, InstanceScope } from '../../storage/index-store.js';
 import type { DuplicatePolicy, InsertOutcome, InstanceRecord } from '../../storage/model.js';
 
 export interface WriteMarks {
-  beforeWrite(tenant: string, studyUid: string): Promise<() => void>;
+  /** Resolves once the study's mark is durable; the function is called after the write (ok: false when it threw). */
+  beforeWrite(tenant: string, studyUid: string): Promise<(ok?: boolean) => void>;
 }
 
 export function markingIndex(index: IndexStore, marks: WriteMarks): IndexStore {
   const guarded = async <T>(tenant: string, studyUid: string, write: () => Promise<T>): Promise<T> => {
     const done = await marks.beforeWrite(tenant, studyUid);
+    let ok = false;
     try {
-      return await write();
+      const result = await write();
+      ok = true;
+      return result;
     } finally {
-      done();
+      done(ok);
     }
   };
   return new Proxy(index, {

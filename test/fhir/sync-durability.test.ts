@@ -96,4 +96,20 @@ describe('write-ahead FHIR dirty marks', () => {
     assert.equal(m.marks.size, 0, 'cleared by a sync that saw the write');
     await sync.stop();
   });
+
+  it('a write that failed (and may have reached the index) schedules a sync of its own', async () => {
+    const m = memoryMarks();
+    const synced: string[] = [];
+    const sync = new FhirSync({
+      marks: m, concurrency: 1, delayMs: 0, retryMaxMs: 1000, log: silent,
+      sync: async (_t, s) => (synced.push(s), { resources: { created: 0, updated: 0, unchanged: 0, deleted: 0 }, enqueued: false, instances: 0, warnings: [], errors: [] }),
+    });
+    const index = markingIndex({ insertInstance: async () => { throw new Error('connection lost after the write'); } } as unknown as IndexStore, sync);
+    await assert.rejects(index.insertInstance(record('7.7', 'y'), 'reject'), /connection lost/, 'the write failed');
+    assert.ok(m.marks.has('7.7'), 'the mark is there');
+    await new Promise((r) => setTimeout(r, 1200));
+    await sync.idle();
+    assert.deepEqual([synced, m.marks.size], [['7.7'], 0], 'synced and cleared without any onStored');
+    await sync.stop();
+  });
 });
