@@ -1,11 +1,13 @@
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { dirname, join, relative, sep } from 'node:path';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { AppError } from './errors.js';
 import type { BlobStore, ByteRange } from './blob-store.js';
+
+/** Largest write gathered from a stream's chunks. */
+const WRITE_BATCH_BYTES = 1024 * 1024;
 
 /**
  * Blobs as files under a root folder (the default, under DATA_DIR/blobs).
@@ -37,10 +39,29 @@ export class FsBlobStore implements BlobStore {
   async put(key: string, body: Readable): Promise<{ size: number }> {
     const tmp = join(this.tmpDir, randomUUID());
     let size = 0;
-    body.on('data', (c: Buffer) => (size += c.length));
     try {
-      await pipeline(body, createWriteStream(tmp));
-      await fsync(tmp);
+      const fh = await open(tmp, 'w');
+      try {
+        // Chunks are gathered into writes of up to WRITE_BATCH_BYTES (one writev each): far
+        // fewer calls into the thread pool than one write per chunk, memory still bounded.
+        let batch: Buffer[] = [];
+        let batchBytes = 0;
+        for await (const chunk of body) {
+          const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
+          batch.push(buf);
+          batchBytes += buf.length;
+          size += buf.length;
+          if (batchBytes >= WRITE_BATCH_BYTES) {
+            await writeAll(fh, batch, batchBytes);
+            batch = [];
+            batchBytes = 0;
+          }
+        }
+        if (batchBytes) await writeAll(fh, batch, batchBytes);
+        await fh.sync(); // on the handle that wrote it: no second open
+      } finally {
+        await fh.close();
+      }
       const dir = dirname(this.path(key));
       if (!this.knownDirs.has(dir)) {
         await mkdir(dir, { recursive: true });
@@ -86,6 +107,16 @@ export class FsBlobStore implements BlobStore {
   }
 
   async close(): Promise<void> {}
+}
+
+/** Writes every byte of `chunks` (writev may write fewer than asked). */
+async function writeAll(fh: FileHandle, chunks: Buffer[], total: number): Promise<void> {
+  let { bytesWritten } = await fh.writev(chunks);
+  if (bytesWritten === total) return;
+  const rest = Buffer.concat(chunks).subarray(bytesWritten);
+  for (let off = 0; off < rest.length; off += bytesWritten) {
+    ({ bytesWritten } = await fh.write(rest, off, rest.length - off));
+  }
 }
 
 async function fsync(path: string): Promise<void> {

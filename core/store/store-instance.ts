@@ -4,6 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { PassThrough, type Transform } from 'node:stream';
 import { DatasetLimitError, type DatasetLimits } from '../../dicom/dataset-limits.js';
 import { HeaderCollector, HeaderTooLargeError } from '../../dicom/header-collector.js';
+import { sharedParsePool, type HeaderParsePool } from '../../dicom/header-parse-pool.js';
 import { NotDicomError, type ParsedHeader } from '../../dicom/parse-header.js';
 import { Tag } from '../../dicom/tags.js';
 import { cleanUid, isValidUid } from '../../dicom/uid.js';
@@ -26,6 +27,8 @@ export interface StoreDeps {
   datasetLimits?: DatasetLimits;
   now?: () => Date;
   hooks?: IngestHooks;
+  /** Where headers are parsed: worker threads (default: the process's shared pool), or false for inline. */
+  parsePool?: HeaderParsePool | false;
 }
 
 /**
@@ -103,7 +106,8 @@ export async function stageInstance(body: Readable, req: StoreRequest, deps: Sto
   const blobKey = blobKeys.instance(req.tenant, randomUUID());
   await deps.index.addPending({ tenant: req.tenant, blobKey, startedAt: now().toISOString() });
   const stage = deps.hooks?.stage?.(req.tenant);
-  const collector = new HeaderCollector(deps.maxHeaderBytes, deps.datasetLimits);
+  const pool = deps.parsePool === false ? undefined : (deps.parsePool ?? sharedParsePool());
+  const collector = new HeaderCollector(deps.maxHeaderBytes, deps.datasetLimits, pool);
   const sink = new PassThrough();
   const stream = stage ? pipeline(body, stage.stream, collector, sink) : pipeline(body, collector, sink);
   const results = await Promise.allSettled([stream, deps.blobs.put(blobKey, sink)]);

@@ -120,8 +120,9 @@ async function* readBody(c: Cursor, delimiter: Buffer, onEnd: () => void): Async
       if (chunk.length) yield chunk;
       return;
     }
-    // Keep a tail that could be the start of a delimiter split across chunks.
-    const safe = c.buf.length - (delimiter.length - 1);
+    // Keep only a tail that could be the start of a delimiter split across chunks (usually none,
+    // so the next chunk is taken as it comes instead of being copied behind a tail).
+    const safe = partialDelimiterAt(c.buf, delimiter);
     if (safe > 0) {
       const chunk = c.buf.subarray(0, safe);
       c.buf = c.buf.subarray(safe);
@@ -129,6 +130,20 @@ async function* readBody(c: Cursor, delimiter: Buffer, onEnd: () => void): Async
     }
     if (!(await c.fill())) throw new MultipartError('multipart body ended before the closing boundary');
   }
+}
+
+/**
+ * Where the longest suffix of `buf` that is a proper prefix of `delimiter` starts
+ * (`buf.length` when none): everything before it is body whatever comes next.
+ */
+export function partialDelimiterAt(buf: Buffer, delimiter: Buffer): number {
+  const first = delimiter[0];
+  for (let p = Math.max(0, buf.length - (delimiter.length - 1)); p < buf.length; p++) {
+    p = buf.indexOf(first, p);
+    if (p < 0) break;
+    if (delimiter.subarray(0, buf.length - p).equals(buf.subarray(p))) return p;
+  }
+  return buf.length;
 }
 
 /** Extracts a parameter (e.g. boundary, type) from a Content-Type header value (RFC 2045 §5.1). */

@@ -13,13 +13,24 @@ import { WalSync } from './wal-sync.js';
 import { conditionSql } from './term-sql.js';
 import { rowToInstance, rowToSeries, rowToStudy, unionModalities } from './rows.js';
 
+/** Most inserts committed in one transaction. */
+const MAX_BATCH = 64;
+
+interface QueuedInsert {
+  rec: InstanceRecord;
+  policy: DuplicatePolicy;
+  resolve: (o: InsertOutcome) => void;
+  reject: (err: unknown) => void;
+}
+
 const TABLE = { study: 'studies', series: 'series', instance: 'instances' } as const;
 const ORDER = { study: 'sort_key DESC, id DESC', series: 'sort_key ASC, id ASC', instance: 'sort_key ASC, id ASC' };
 
 /**
  * The default index: one SQLite file under DATA_DIR (better-sqlite3).
- * Each insert is a single transaction, so counts stay exact under any
- * interleaving of concurrent requests (SQLite serialises writers).
+ * Each insert runs whole inside one transaction (with others of its batch,
+ * see insertInstance), so counts stay exact under any interleaving of
+ * concurrent requests (SQLite serialises writers).
  */
 export class EmbeddedIndexStore implements IndexStore {
   private readonly db: Database.Database;
@@ -54,12 +65,69 @@ export class EmbeddedIndexStore implements IndexStore {
     return rows.map((r) => ({ blobKey: r.blob_key, tenant: r.tenant, startedAt: r.started_at }));
   }
 
-  async insertInstance(rec: InstanceRecord, policy: DuplicatePolicy): Promise<InsertOutcome> {
+  /**
+   * Group commit: inserts that arrive while the previous batch is being made
+   * durable are committed together, in one transaction (each in its own
+   * savepoint, so one failure leaves the others), then one WAL fsync covers
+   * them all. Instances of one study share most pages (terms, series, study
+   * rows), so a batch writes far fewer pages than its inserts one by one.
+   */
+  insertInstance(rec: InstanceRecord, policy: DuplicatePolicy): Promise<InsertOutcome> {
+    return new Promise((resolve, reject) => {
+      this.insertQueue.push({ rec, policy, resolve, reject });
+      if (!this.committing) void this.commitLoop();
+    });
+  }
+
+  private insertQueue: QueuedInsert[] = [];
+  private committing = false;
+
+  private async commitLoop(): Promise<void> {
+    this.committing = true;
+    try {
+      while (this.insertQueue.length) {
+        // One turn of the event loop lets inserts that are ready at the same moment join.
+        await new Promise<void>((r) => setImmediate(r));
+        const batch = this.insertQueue.splice(0, MAX_BATCH);
+        const results = this.commitBatch(batch);
+        let syncError: unknown;
+        try {
+          await this.wal.sync();
+        } catch (err) {
+          syncError = err;
+        }
+        batch.forEach((q, i) => {
+          const r = results[i];
+          if (syncError !== undefined && !('error' in r)) q.reject(syncError);
+          else if ('error' in r) q.reject(r.error);
+          else q.resolve(r.outcome);
+        });
+      }
+    } finally {
+      this.committing = false;
+    }
+  }
+
+  private commitBatch(batch: QueuedInsert[]): Array<{ outcome: InsertOutcome } | { error: unknown }> {
     this.staged = [];
-    const outcome = this.db.transaction(() => this.insertTx(rec, policy))();
+    let results: Array<{ outcome: InsertOutcome } | { error: unknown }>;
+    try {
+      results = this.db.transaction(() => batch.map((q) => {
+        const mark = this.staged.length;
+        try {
+          // A nested transaction is a savepoint: a failed insert is rolled back alone.
+          return { outcome: this.db.transaction(() => this.insertTx(q.rec, q.policy))() };
+        } catch (error) {
+          this.staged.length = mark; // its terms were rolled back with it
+          return { error };
+        }
+      }))();
+    } catch (error) {
+      this.staged = [];
+      return batch.map(() => ({ error }));
+    }
     this.rememberStaged(); // only after commit: a rolled-back term must not be skipped later
-    await this.wal.sync();
-    return outcome;
+    return results;
   }
 
   /** Prepared statements are compiled once and reused. */
@@ -248,6 +316,7 @@ export class EmbeddedIndexStore implements IndexStore {
   }
 
   async close(): Promise<void> {
+    while (this.committing) await new Promise((r) => setTimeout(r, 5));
     await this.wal.close();
     this.db.close();
   }
