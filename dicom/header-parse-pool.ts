@@ -143,14 +143,12 @@ function rebuild(e: NonNullable<ParseReply['error']>): Error {
 }
 
 /**
- * One pool per process, of HEADER_PARSE_WORKERS workers (default 0: parse inline).
+ * One pool per process, of `size` workers (server/config.ts: HEADER_PARSE_WORKERS).
  * Measured on a 2-core machine, a worker saves the main thread ~0.6 ms per CT
  * but costs ~3 ms of CPU elsewhere (its own JIT of dcmjs, copies, cloning), so
  * it pays only where spare cores exist.
  */
 let shared: HeaderParsePool | undefined;
-export function sharedParsePool(): HeaderParsePool {
-  const fromEnv = Number(process.env.HEADER_PARSE_WORKERS ?? 0);
-  const size = Number.isInteger(fromEnv) && fromEnv >= 0 ? Math.min(fromEnv, 16) : 0;
+export function sharedParsePool(size: number): HeaderParsePool {
   return (shared ??= new HeaderParsePool(size));
 }

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import express, { type Express, type Request } from 'express';
 import type { StoreResult } from '../core/store/store-instance.js';
+import { sharedParsePool } from '../dicom/header-parse-pool.js';
 import { dicomwebRouter } from '../dicomweb/router.js';
 import { deidRouter } from '../dicomweb/deid/deid-router.js';
 import { imagingApiRouter } from '../api/router.js';
@@ -57,6 +58,7 @@ export function createApp(c: Container, hooks: { onStored?: (tenant: string, res
   const store = {
     index: c.fhir.writeIndex, blobs: c.blobs, searchKeys: c.searchKeys, duplicatePolicy: c.config.duplicatePolicy, maxHeaderBytes: c.config.maxHeaderBytes,
     datasetLimits: c.config.limits.dataset, hooks: c.deid.ingestHooks,
+    parsePool: c.config.headerParseWorkers > 0 && sharedParsePool(c.config.headerParseWorkers),
   };
   // Before /dicomweb, whose catch-all would answer for /dicomweb/deid.
   app.use('/dicomweb/deid', deidRouter({

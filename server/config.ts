@@ -20,6 +20,8 @@ export interface Config {
   blobs: { kind: 'fs'; root: string } | { kind: 's3'; bucket: string; endpoint?: string; region: string; forcePathStyle: boolean; prefix: string };
   duplicatePolicy: DuplicatePolicy;
   maxHeaderBytes: number;
+  /** Worker threads parsing DICOM headers at ingest; 0 parses on the main thread (dicom/header-parse-pool.ts). */
+  headerParseWorkers: number;
   /** WADO-RS metadata: binary values larger than this (bytes) are sent as BulkDataURI. */
   bulkDataThreshold: number;
   /** The built OHIF viewer (dist/ of npm @ohif/app) served at /viewer, when installed. */
@@ -75,6 +77,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       : { kind: 'fs', root: resolve(dataDir, 'blobs') },
     duplicatePolicy: oneOf(env.DUPLICATE_POLICY ?? 'reject', ['reject', 'overwrite'], 'DUPLICATE_POLICY'),
     maxHeaderBytes: int(env.MAX_HEADER_BYTES, 64 * 1024 * 1024, 'MAX_HEADER_BYTES'),
+    headerParseWorkers: Math.min(16, int(env.HEADER_PARSE_WORKERS, 0, 'HEADER_PARSE_WORKERS')),
     bulkDataThreshold: int(env.BULKDATA_THRESHOLD, 1024, 'BULKDATA_THRESHOLD'),
     viewerDir: env.OHIF_DIST ? resolve(env.OHIF_DIST) : undefined,
     qido: { defaultLimit: int(env.QIDO_DEFAULT_LIMIT, 100, 'QIDO_DEFAULT_LIMIT'), maxLimit: int(env.QIDO_MAX_LIMIT, 1000, 'QIDO_MAX_LIMIT') },

@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { PassThrough, type Transform } from 'node:stream';
 import { DatasetLimitError, type DatasetLimits } from '../../dicom/dataset-limits.js';
 import { HeaderCollector, HeaderTooLargeError } from '../../dicom/header-collector.js';
-import { sharedParsePool, type HeaderParsePool } from '../../dicom/header-parse-pool.js';
+import type { HeaderParsePool } from '../../dicom/header-parse-pool.js';
 import { NotDicomError, type ParsedHeader } from '../../dicom/parse-header.js';
 import { Tag } from '../../dicom/tags.js';
 import { cleanUid, isValidUid } from '../../dicom/uid.js';
@@ -27,7 +27,7 @@ export interface StoreDeps {
   datasetLimits?: DatasetLimits;
   now?: () => Date;
   hooks?: IngestHooks;
-  /** Where headers are parsed: worker threads (default: the process's shared pool), or false for inline. */
+  /** Where headers are parsed: a worker-thread pool, or inline on this thread when absent or false. */
   parsePool?: HeaderParsePool | false;
 }
 
@@ -106,7 +106,7 @@ export async function stageInstance(body: Readable, req: StoreRequest, deps: Sto
   const blobKey = blobKeys.instance(req.tenant, randomUUID());
   await deps.index.addPending({ tenant: req.tenant, blobKey, startedAt: now().toISOString() });
   const stage = deps.hooks?.stage?.(req.tenant);
-  const pool = deps.parsePool === false ? undefined : (deps.parsePool ?? sharedParsePool());
+  const pool = deps.parsePool || undefined;
   const collector = new HeaderCollector(deps.maxHeaderBytes, deps.datasetLimits, pool);
   const sink = new PassThrough();
   const stream = stage ? pipeline(body, stage.stream, collector, sink) : pipeline(body, collector, sink);
