@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import multer from 'multer';
-import { AppError, type ErrorKind } from '../storage/errors.js';
+import { AppError, HTTP_STATUS } from '../storage/errors.js';
 
 /**
  * Errors of the patient imaging API (/api/imaging), answered as JSON
@@ -13,17 +13,6 @@ export class ApiError extends Error {
     this.name = 'ApiError';
   }
 }
-
-const STATUS: Record<ErrorKind, number> = {
-  invalid: 400,
-  'not-found': 404,
-  conflict: 409,
-  'unsupported-media': 415,
-  'not-acceptable': 406,
-  'too-large': 413,
-  unavailable: 503,
-  internal: 500,
-};
 
 export function sendApiError(res: Response, status: number, code: string, message: string): void {
   res.status(status).json({ success: false, error: { code, message } });
@@ -39,7 +28,7 @@ export function apiErrorHandler(log: { error: (o: object, m: string) => void }):
     }
     if (err instanceof AppError) {
       if (err.kind === 'unavailable') res.setHeader('Retry-After', '5');
-      return sendApiError(res, STATUS[err.kind], err.code.toUpperCase().replace(/-/g, '_'), err.message);
+      return sendApiError(res, HTTP_STATUS[err.kind], err.code.toUpperCase().replace(/-/g, '_'), err.message);
     }
     // busboy's own parse errors (a body that is not multipart/form-data) are the client's.
     if (err instanceof Error && /multipart|boundary|Unexpected end of form/i.test(err.message)) {

@@ -1,19 +1,9 @@
 import type { ErrorRequestHandler, Response } from 'express';
-import { AppError, type ErrorKind } from '../storage/errors.js';
+import { AppError, HTTP_STATUS } from '../storage/errors.js';
 import { MultipartError } from './multipart/related-reader.js';
 import { sendDicomJson } from './respond.js';
 
-/** The one place where typed errors become DICOMweb HTTP responses. */
-const STATUS: Record<ErrorKind, number> = {
-  invalid: 400,
-  'not-found': 404,
-  conflict: 409,
-  'unsupported-media': 415,
-  'not-acceptable': 406,
-  'too-large': 413,
-  unavailable: 503,
-  internal: 500,
-};
+// The one place where typed errors become DICOMweb HTTP responses.
 
 /** Seconds a client should wait before retrying when a dependency is down (503). */
 export const RETRY_AFTER_SECONDS = 5;
@@ -37,7 +27,7 @@ export function dicomwebErrorHandler(log: { error: (o: object, m: string) => voi
     if (err instanceof MultipartError) return sendDicomError(res, 400, `malformed multipart body: ${err.message}`);
     if (err instanceof AppError) {
       if (err.kind === 'unavailable') res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
-      return sendDicomError(res, STATUS[err.kind], err.message);
+      return sendDicomError(res, HTTP_STATUS[err.kind], err.message);
     }
     if (err?.type === 'entity.too.large') return sendDicomError(res, 413, 'request body too large');
     if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500) return sendDicomError(res, err.status, String(err.message));

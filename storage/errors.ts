@@ -12,6 +12,18 @@ export type ErrorKind =
   | 'unavailable' // a dependency (index, blob store) is down
   | 'internal';
 
+/** The HTTP status each kind stands for, shared by the HTTP layers that answer with plain statuses (DICOMweb, /api). */
+export const HTTP_STATUS: Readonly<Record<ErrorKind, number>> = {
+  invalid: 400,
+  'not-found': 404,
+  conflict: 409,
+  'unsupported-media': 415,
+  'not-acceptable': 406,
+  'too-large': 413,
+  unavailable: 503,
+  internal: 500,
+};
+
 export class AppError extends Error {
   constructor(
     readonly kind: ErrorKind,
