@@ -1,3 +1,4 @@
+import type { NamedLimit } from './dataset-limits.js';
 import { firstNumber, firstString, type DicomDataset } from './dicom-json.js';
 
 /**
@@ -23,8 +24,13 @@ export interface ImageInfo {
 
 export class ImageInfoError extends Error {}
 
-/** Samples one decode may produce (rows x columns x samples of one frame): 64 Mi, e.g. 8192x8192 grey. */
-export const MAX_FRAME_SAMPLES = 64 * 1024 * 1024;
+/**
+ * Samples one decode may produce (rows x columns x samples of one frame), so a
+ * header claiming a huge frame cannot make a codec allocate gigabytes (a
+ * decompression bomb). Default 64 Mi, e.g. 8192x8192 grey; configurable as
+ * DECODE_MAX_FRAME_SAMPLES.
+ */
+export const DEFAULT_DECODE_LIMIT: NamedLimit = { name: 'DECODE_MAX_FRAME_SAMPLES', max: 64 * 1024 * 1024 };
 
 /** The image description, or undefined when the dataset has no pixel attributes (SR, PDF, …). */
 export function imageInfo(ds: DicomDataset): ImageInfo | undefined {
@@ -60,9 +66,9 @@ function validate(i: ImageInfo): void {
 }
 
 /** Throws before a frame is decoded or rendered into memory when it is too large to do so safely. */
-export function assertDecodable(i: ImageInfo): void {
-  if (i.rows * i.columns * i.samplesPerPixel > MAX_FRAME_SAMPLES) {
-    throw new ImageInfoError(`a ${i.rows}x${i.columns}x${i.samplesPerPixel} frame is larger than this server decodes (${MAX_FRAME_SAMPLES} samples)`);
+export function assertDecodable(i: ImageInfo, limit: NamedLimit = DEFAULT_DECODE_LIMIT): void {
+  if (i.rows * i.columns * i.samplesPerPixel > limit.max) {
+    throw new ImageInfoError(`${limit.name}=${limit.max} exceeded: a ${i.rows}x${i.columns}x${i.samplesPerPixel} frame is larger than this server decodes`);
   }
 }
 

@@ -4,7 +4,8 @@ import { decodeJpegLs } from './codecs/jpeg-ls.js';
 import { decodeHtj2k, decodeJ2k } from './codecs/jpeg2000.js';
 import { decodeRle } from './codecs/rle.js';
 import { DecodeError, UnsupportedCodecError, interleave, type DecodedFrame, type FrameDecoder } from './codecs/types.js';
-import { assertDecodable, type ImageInfo } from './image-info.js';
+import { assertDecodable, DEFAULT_DECODE_LIMIT, type ImageInfo } from './image-info.js';
+import type { NamedLimit } from './dataset-limits.js';
 import { TS, codecOf, isEncapsulated, type Codec } from './transfer-syntax.js';
 
 export { DecodeError, UnsupportedCodecError, type DecodedFrame } from './codecs/types.js';
@@ -29,8 +30,8 @@ export function canDecode(tsUid: string): boolean {
  * colour-by-pixel samples of the header's Bits Allocated, whatever the
  * transfer syntax. Throws UnsupportedCodecError for syntaxes without a decoder.
  */
-export async function decodeFrame(tsUid: string, bytes: Buffer, info: ImageInfo): Promise<DecodedFrame> {
-  assertDecodable(info);
+export async function decodeFrame(tsUid: string, bytes: Buffer, info: ImageInfo, limit: NamedLimit = DEFAULT_DECODE_LIMIT): Promise<DecodedFrame> {
+  assertDecodable(info, limit);
   let frame: DecodedFrame;
   if (!isEncapsulated(tsUid)) {
     frame = nativeFrame(tsUid === TS.ExplicitBE ? swapBytes(bytes, info.bitsAllocated) : bytes, info);

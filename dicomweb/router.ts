@@ -5,6 +5,7 @@ import { dicomwebErrorHandler, sendDicomError } from './http-errors.js';
 import { handleSearch, type QidoDeps } from './qido/qido-handler.js';
 import { handleStore, type StowLimits } from './stow/stow-handler.js';
 import { InstanceAccess } from './wado/instance-access.js';
+import type { NamedLimit } from '../dicom/dataset-limits.js';
 import { wadoRouter } from './wado/wado-router.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { IndexStore } from '../storage/index-store.js';
@@ -15,7 +16,7 @@ export interface DicomwebDeps {
   /** Whole-request STOW limits (defaults when absent). */
   stow?: StowLimits;
   qido: QidoDeps;
-  wado: { index: IndexStore; blobs: BlobStore; bulkDataThreshold: number; maxHeaderBytes: number };
+  wado: { index: IndexStore; blobs: BlobStore; bulkDataThreshold: number; maxHeaderBytes: number; decodeFrameSamples?: NamedLimit };
   ctx: DicomwebContext;
   log: { error: (o: object, m: string) => void };
 }
@@ -40,7 +41,9 @@ export function dicomwebRouter(deps: DicomwebDeps): Router {
   r.delete('/studies/:study/series/:series', del);
   r.delete('/studies/:study/series/:series/instances/:instance', del);
 
-  const access = new InstanceAccess(deps.wado.blobs, { maxHeaderBytes: deps.wado.maxHeaderBytes, maxInflatedBytes: 512 * 1024 * 1024 });
+  const access = new InstanceAccess(deps.wado.blobs, {
+    maxHeaderBytes: deps.wado.maxHeaderBytes, maxInflatedBytes: 512 * 1024 * 1024, decodeFrameSamples: deps.wado.decodeFrameSamples,
+  });
   r.use(wadoRouter({ ...deps.wado, ctx: deps.ctx, access }));
 
   r.use((_req, res) => sendDicomError(res, 404, 'no such DICOMweb resource'));

@@ -63,6 +63,7 @@ export function createApp(c: Container, hooks: { onStored?: (tenant: string, res
   // Before /dicomweb, whose catch-all would answer for /dicomweb/deid.
   app.use('/dicomweb/deid', deidRouter({
     index: c.index, blobs: c.blobs, searchKeys: c.searchKeys, limits: c.config.qido, deid: c.deid, ctx, maxHeaderBytes: c.config.maxHeaderBytes,
+    decodeFrameSamples: c.config.limits.decodeFrameSamples,
     bulkDataThreshold: c.config.bulkDataThreshold, log: c.log,
   }));
   app.use('/api/imaging', imagingApiRouter({
@@ -73,7 +74,10 @@ export function createApp(c: Container, hooks: { onStored?: (tenant: string, res
     store,
     stow: c.config.limits.stow,
     qido: { index: c.index, searchKeys: c.searchKeys, limits: c.config.qido },
-    wado: { index: c.index, blobs: c.blobs, bulkDataThreshold: c.config.bulkDataThreshold, maxHeaderBytes: c.config.maxHeaderBytes },
+    wado: {
+      index: c.index, blobs: c.blobs, bulkDataThreshold: c.config.bulkDataThreshold, maxHeaderBytes: c.config.maxHeaderBytes,
+      decodeFrameSamples: c.config.limits.decodeFrameSamples,
+    },
     ctx,
     log: c.log,
   }));

@@ -1,3 +1,4 @@
+import type { NamedLimit } from '../../dicom/dataset-limits.js';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import type { SearchKeyRegistry } from '../../core/query/search-keys.js';
 import type { DeidServices } from '../../deid/services.js';
@@ -28,6 +29,7 @@ export interface DeidRouterDeps {
   /** Context of the identified service; baseUrl is rebased to /dicomweb/deid here. */
   ctx: DicomwebContext;
   maxHeaderBytes: number;
+  decodeFrameSamples?: NamedLimit;
   /** Binary values larger than this become BulkDataURI in metadata, as on /dicomweb. */
   bulkDataThreshold: number;
   log: { error: (o: object, m: string) => void };
@@ -58,7 +60,9 @@ export function deidRouter(deps: DeidRouterDeps): Router {
   r.get('/studies/:study/series/:series', retrieve);
   r.get('/studies/:study/series/:series/instances/:instance', retrieve);
 
-  const access = new InstanceAccess(deps.blobs, { maxHeaderBytes: deps.maxHeaderBytes, maxInflatedBytes: 512 * 1024 * 1024 });
+  const access = new InstanceAccess(deps.blobs, {
+    maxHeaderBytes: deps.maxHeaderBytes, maxInflatedBytes: 512 * 1024 * 1024, decodeFrameSamples: deps.decodeFrameSamples,
+  });
   const headers = new DeidHeaders(access, deps.deid, deps.bulkDataThreshold, deps.maxHeaderBytes);
   r.use(deidWadoRouter({ index: view.asIndexStore(), blobs: deps.blobs, ctx, access, bulkDataThreshold: deps.bulkDataThreshold }, headers));
 

@@ -18,7 +18,7 @@ export async function renderInstanceFrame(deps: WadoDeps, rec: InstanceRecord, f
   const view = await deps.access.pixels(rec);
   const count = frameCount(view.layout);
   if (frameIndex >= count) throw new AppError('not-found', `frame ${frameIndex + 1} does not exist: the instance has ${count} frame(s)`);
-  const decoded = await decodeFrame(view.tsUid, await readFrame(view.layout, frameIndex, view.read), view.info);
+  const decoded = await decodeFrame(view.tsUid, await readFrame(view.layout, frameIndex, view.read), view.info, view.decodeLimit);
   const dataset = view.dataset ?? (await deps.access.open(rec)).header.dataset;
   return encodeRendered(renderFrame(decoded, view.info, dataset, frameIndex, p.window), p, maxSide);
 }

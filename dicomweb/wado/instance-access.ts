@@ -1,6 +1,7 @@
 import { binaryOf } from '../../dicom/binary.js';
 import { frameLayout, type FrameLayout } from '../../dicom/frames.js';
-import { imageInfo, ImageInfoError, type ImageInfo } from '../../dicom/image-info.js';
+import { DEFAULT_DECODE_LIMIT, imageInfo, ImageInfoError, type ImageInfo } from '../../dicom/image-info.js';
+import type { NamedLimit } from '../../dicom/dataset-limits.js';
 import { openInstance, type OpenedInstance, type OpenLimits } from '../../dicom/open-instance.js';
 import type { RangeReader } from '../../dicom/encapsulated.js';
 import type { DicomDataset } from '../../dicom/dicom-json.js';
@@ -20,6 +21,8 @@ export interface PixelView {
   /** Frames are read from an in-memory re-encoding (deflated instances). */
   reencoded: boolean;
   info: ImageInfo;
+  /** The most samples one decode of this server may produce (DECODE_MAX_FRAME_SAMPLES). */
+  decodeLimit: NamedLimit;
   layout: FrameLayout;
   read: RangeReader;
   /**
@@ -37,7 +40,7 @@ const KEEP_HEADER_BYTES = 64 * 1024;
 export class InstanceAccess {
   private readonly lru = new Map<string, Promise<Omit<PixelView, 'read'>>>();
 
-  constructor(private readonly blobs: BlobStore, private readonly limits: OpenLimits) {}
+  constructor(private readonly blobs: BlobStore, private readonly limits: OpenLimits & { decodeFrameSamples?: NamedLimit }) {}
 
   /** Header and a ranged reader (over the re-encoded bytes for deflated instances). */
   async open(rec: InstanceRecord): Promise<OpenedInstance> {
@@ -83,7 +86,8 @@ export class InstanceAccess {
         extendedOffsets: binary(h.dataset['7FE00001']?.Value?.[0]), extendedLengths: binary(h.dataset['7FE00002']?.Value?.[0]),
       }, opened.read);
       const dataset = h.pixelDataValueOffset <= KEEP_HEADER_BYTES ? h.dataset : undefined;
-      return { tsUid: h.transferSyntaxUid, reencoded: opened.reencoded, info, layout, dataset };
+      const decodeLimit = this.limits.decodeFrameSamples ?? DEFAULT_DECODE_LIMIT;
+      return { tsUid: h.transferSyntaxUid, reencoded: opened.reencoded, info, decodeLimit, layout, dataset };
     } catch (err) {
       throw new AppError('not-acceptable', `the instance's Pixel Data cannot be split into frames: ${(err as Error).message}`);
     }

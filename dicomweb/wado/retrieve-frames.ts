@@ -43,7 +43,7 @@ export function handleRetrieveFrames(deps: WadoDeps) {
 async function frameBytes(view: PixelView, index: number, plan: Plan): Promise<Buffer> {
   const raw = await readFrame(view.layout, index, view.read);
   if (plan.kind === 'stored') return raw;
-  return (await decodeFrame(view.tsUid, raw, view.info)).pixels;
+  return (await decodeFrame(view.tsUid, raw, view.info, view.decodeLimit)).pixels;
 }
 
 /** Native frames in implicit or deflated syntaxes are plain little-endian bytes once extracted. */

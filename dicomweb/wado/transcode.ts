@@ -47,7 +47,7 @@ async function* native(
 async function* decoded(rec: InstanceRecord, access: InstanceAccess, meta: DicomDataset, ds: DicomDataset): AsyncGenerator<Buffer> {
   const view = await access.pixels(rec);
   const n = frameCount(view.layout);
-  const first = await decodeFrame(view.tsUid, await readFrame(view.layout, 0, view.read), view.info);
+  const first = await decodeFrame(view.tsUid, await readFrame(view.layout, 0, view.read), view.info, view.decodeLimit);
   const out: DicomDataset = { ...ds, '00280004': { vr: 'CS', Value: [first.photometric] } };
   if (first.samplesPerPixel > 1) out['00280006'] = { vr: 'US', Value: [0] };
   for (const tag of ['7FE00001', '7FE00002', '7FE00003']) delete out[tag]; // offset tables of the encapsulated form
@@ -56,7 +56,7 @@ async function* decoded(rec: InstanceRecord, access: InstanceAccess, meta: Dicom
   yield pixelDataHeader(view.info.bitsAllocated > 8 ? 'OW' : 'OB', total);
   yield first.pixels;
   for (let i = 1; i < n; i++) {
-    const f = await decodeFrame(view.tsUid, await readFrame(view.layout, i, view.read), view.info);
+    const f = await decodeFrame(view.tsUid, await readFrame(view.layout, i, view.read), view.info, view.decodeLimit);
     yield f.pixels.length === first.pixels.length ? f.pixels : fit(f.pixels, first.pixels.length);
   }
   if (total % 2) yield Buffer.alloc(1);

@@ -11,6 +11,8 @@ export interface Limits {
   dataset: DatasetLimits;
   http: HttpLimits;
   rate: RateLimits;
+  /** Retrieval: the largest frame a codec may be asked to produce (rows x columns x samples). */
+  decodeFrameSamples: NamedLimit;
 }
 
 export interface HttpLimits {
@@ -73,8 +75,9 @@ export function loadLimits(env: NodeJS.ProcessEnv): Limits {
     },
     http,
     rate: { perSecond: n('RATE_LIMIT_PER_SECOND', 500), burst: n('RATE_LIMIT_BURST', 1000) },
+    decodeFrameSamples: n('DECODE_MAX_FRAME_SAMPLES', 64 * 1024 * 1024),
   };
-  for (const l of [limits.stow.requestBytes, limits.stow.parts, ...Object.values(limits.dataset)]) positive(l);
+  for (const l of [limits.stow.requestBytes, limits.stow.parts, ...Object.values(limits.dataset), limits.decodeFrameSamples]) positive(l);
   if (limits.rate.perSecond.max > 0) positive(limits.rate.burst);
   return limits;
 }

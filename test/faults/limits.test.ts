@@ -183,3 +183,25 @@ describe('token buckets', () => {
     assert.deepEqual([1, 2, 3, 4].map(() => b.take('a', t0 + 60_000).ok), [true, true, true, false], 'never more than the burst');
   });
 });
+
+describe('decode limit', () => {
+  let t: TestApp;
+  before(async () => (t = await startTestApp('embedded+fs', { DECODE_MAX_FRAME_SAMPLES: '1000', RATE_LIMIT_PER_SECOND: '0' })));
+  after(async () => t.close());
+
+  test('a frame larger than DECODE_MAX_FRAME_SAMPLES is never decoded: 406 naming the limit; as-stored frames still served', async () => {
+    const study = '1.2.826.0.1.3680043.8.498.77001';
+    const series = '1.2.826.0.1.3680043.8.498.77002';
+    const sop = '1.2.826.0.1.3680043.8.498.77003';
+    const stored = await request(t.app).post('/dicomweb/studies').set('Content-Type', STOW_TYPE)
+      .send(multipartBody([syntheticInstance({ studyUid: study, seriesUid: series, sopUid: sop })]));
+    assert.equal(stored.status, 200, JSON.stringify(stored.body));
+    const base = `/dicomweb/studies/${study}/series/${series}/instances/${sop}`;
+    const rendered = await request(t.app).get(`${base}/rendered`).set('Accept', 'image/png');
+    assert.equal(rendered.status, 406, `rendered: ${rendered.status}`);
+    const message = String(rendered.body?.['00000902']?.Value?.[0] ?? rendered.text);
+    assert.match(message, /DECODE_MAX_FRAME_SAMPLES=1000 exceeded/, `the refusal names the limit: ${message}`);
+    const frame = await request(t.app).get(`${base}/frames/1`).set('Accept', 'multipart/related; type="application/octet-stream"; transfer-syntax=*');
+    assert.equal(frame.status, 200, `a frame as stored needs no decode: ${frame.status}`);
+  });
+});
