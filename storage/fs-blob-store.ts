@@ -14,6 +14,8 @@ const WRITE_BATCH_BYTES = 1024 * 1024;
  * Writes go to a temporary file, are fsynced, then renamed into place, so a
  * half-written blob is never visible under its key, even after SIGKILL.
  */
+
+const READ_CHUNK_BYTES = 1024 * 1024;
 export class FsBlobStore implements BlobStore {
   private readonly tmpDir: string;
   private readonly knownDirs = new Set<string>();
@@ -82,7 +84,8 @@ export class FsBlobStore implements BlobStore {
     // Like Buffer.subarray: an empty range is an empty stream (createReadStream would throw on end < start).
     if (range?.end !== undefined && range.end <= range.start) return Readable.from([]);
     const opts = range ? { start: range.start, end: range.end === undefined ? undefined : range.end - 1 } : {};
-    return createReadStream(p, opts);
+    // 1 MiB reads instead of the default 64 KiB: a 0.5 MB CT is one read, not nine trips to the thread pool.
+    return createReadStream(p, { ...opts, highWaterMark: READ_CHUNK_BYTES });
   }
 
   async stat(key: string): Promise<number | undefined> {
