@@ -9,13 +9,13 @@ import type { BlobStore, ByteRange } from './blob-store.js';
 /** Largest write gathered from a stream's chunks. */
 const WRITE_BATCH_BYTES = 1024 * 1024;
 
+const READ_CHUNK_BYTES = 1024 * 1024;
+
 /**
  * Blobs as files under a root folder (the default, under DATA_DIR/blobs).
  * Writes go to a temporary file, are fsynced, then renamed into place, so a
  * half-written blob is never visible under its key, even after SIGKILL.
  */
-
-const READ_CHUNK_BYTES = 1024 * 1024;
 export class FsBlobStore implements BlobStore {
   private readonly tmpDir: string;
   private readonly knownDirs = new Set<string>();
