@@ -2,7 +2,8 @@ import { Router } from 'express';
 import type { StoreDeps } from '../core/store/store-instance.js';
 import type { DicomwebContext } from './context.js';
 import { dicomwebErrorHandler, sendDicomError } from './http-errors.js';
-import { handleSearch, type QidoDeps } from './qido/qido-handler.js';
+import type { QidoDeps } from './qido/qido-handler.js';
+import { mountQido } from './qido/qido-routes.js';
 import { handleStore, type StowLimits } from './stow/stow-handler.js';
 import { InstanceAccess } from './wado/instance-access.js';
 import type { NamedLimit } from '../dicom/dataset-limits.js';
@@ -28,13 +29,7 @@ export function dicomwebRouter(deps: DicomwebDeps): Router {
   r.post('/studies', store);
   r.post('/studies/:study', store);
 
-  const search = (level: 'study' | 'series' | 'instance') => handleSearch(level, deps.qido, deps.ctx);
-  r.get('/studies', search('study'));
-  r.get('/series', search('series'));
-  r.get('/instances', search('instance'));
-  r.get('/studies/:study/series', search('series'));
-  r.get('/studies/:study/instances', search('instance'));
-  r.get('/studies/:study/series/:series/instances', search('instance'));
+  mountQido(r, deps.qido, deps.ctx);
 
   const del = handleDelete({ index: deps.store.index, blobs: deps.store.blobs }, deps.ctx);
   r.delete('/studies/:study', del);

@@ -6,7 +6,7 @@ import type { BlobStore } from '../../storage/blob-store.js';
 import type { IndexStore } from '../../storage/index-store.js';
 import type { DicomwebContext } from '../context.js';
 import { dicomwebErrorHandler, sendDicomError } from '../http-errors.js';
-import { handleSearch } from '../qido/qido-handler.js';
+import { mountQido } from '../qido/qido-routes.js';
 import { InstanceAccess } from '../wado/instance-access.js';
 import { DeidHeaders } from './deid-headers.js';
 import { DeidIndexView } from './deid-index-view.js';
@@ -47,13 +47,7 @@ export function deidRouter(deps: DeidRouterDeps): Router {
   });
 
   const qido = { index: view.asIndexStore(), searchKeys: deps.searchKeys, limits: deps.limits };
-  const search = (level: 'study' | 'series' | 'instance') => handleSearch(level, qido, ctx);
-  r.get('/studies', search('study'));
-  r.get('/series', search('series'));
-  r.get('/instances', search('instance'));
-  r.get('/studies/:study/series', search('series'));
-  r.get('/studies/:study/instances', search('instance'));
-  r.get('/studies/:study/series/:series/instances', search('instance'));
+  mountQido(r, qido, ctx);
 
   const retrieve = handleDeidRetrieve({ view, blobs: deps.blobs, deid: deps.deid, ctx, maxHeaderBytes: deps.maxHeaderBytes });
   r.get('/studies/:study', retrieve);
