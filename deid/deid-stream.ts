@@ -2,6 +2,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { inflateRawSync } from 'node:zlib';
 import { HeaderTooLargeError } from '../dicom/header-collector.js';
 import { parseHeader, type ParsedHeader } from '../dicom/parse-header.js';
+import { metaEnd } from '../dicom/trailing.js';
 import type { DeidEngine, DeidOutcome } from './engine.js';
 import { PixelDataTail } from './pixel-data-tail.js';
 import { EXPLICIT_LE, readHeaderDict, writeHeader } from './part10-codec.js';
@@ -122,15 +123,4 @@ function inflate(file: Buffer, h: ParsedHeader, max: number): { bytes: Buffer; h
   const header = parseHeader(bytes, true);
   if (!header) throw new Error('the inflated dataset has no readable header');
   return { bytes, header };
-}
-
-/** Offset of the first dataset byte: File Meta elements are group 0002, Explicit VR LE (PS3.10 §7.1). */
-function metaEnd(b: Buffer): number {
-  let pos = 132;
-  while (pos + 8 <= b.length && b.readUInt16LE(pos) === 0x0002) {
-    const vr = b.toString('latin1', pos + 4, pos + 6);
-    const long = ['OB', 'OW', 'OF', 'SQ', 'UN', 'UT', 'UC', 'UR', 'OD', 'OL', 'OV'].includes(vr);
-    pos += long ? 12 + b.readUInt32LE(pos + 8) : 8 + b.readUInt16LE(pos + 6);
-  }
-  return pos;
 }
