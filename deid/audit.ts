@@ -1,6 +1,6 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { BurnedInReason } from './burned-in.js';
+import type { BurnedInReason } from '../dicom/burned-in.js';
 
 /**
  * One record per de-identified instance. It holds no PHI by construction:

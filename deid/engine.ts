@@ -1,4 +1,4 @@
-import { burnedInRisk, type BurnedInReason } from './burned-in.js';
+import { burnedInRisk, type BurnedInReason } from '../dicom/burned-in.js';
 import { deidentifyDataset, type Dataset, type DeidRun, type PatientReplacement } from './deidentify-dataset.js';
 import { isDeidentifiedByUs, methodAttributes } from './method-attributes.js';
 import { OPTION_CONFIG_NAME, enabledOptions, type DeidOptions } from './profile/options.js';

@@ -1,11 +1,12 @@
 /**
  * ImagingStudy.series[] and series.instance[] (spec 4.2, 4.3).
  */
+import { burnedInRisk } from '../dicom/burned-in.js';
 import { bodyPartCoding } from './body-part.js';
 import { SYSTEM, dcmCoding, toCoding } from './coding.js';
 import { code, codeSeq, dateTimeOf, personNameDisplay, personNames, str, strs } from './dicom-json.js';
 import type { MapEnv } from './env.js';
-import type { Coding, ImagingStudyInstance, ImagingStudyPerformer, ImagingStudySeries } from './fhir-r4.js';
+import type { Coding, Extension, ImagingStudyInstance, ImagingStudyPerformer, ImagingStudySeries } from './fhir-r4.js';
 import type { IndexedInstance, IndexedSeries } from './study-index.js';
 import { firstString, firstWith } from './study-index.js';
 import { TAG } from './tags.js';
@@ -78,8 +79,21 @@ function instanceTitle(inst: IndexedInstance, env: MapEnv): string | undefined {
   return imageType.length > 0 ? imageType.join(' ') : undefined;
 }
 
+/**
+ * Instances whose pixels may hold burned-in identifying text (dicom/burned-in.ts): one
+ * extension per reason, so a consumer never takes the instance for clean even when the
+ * headers were de-identified (the pixels never are).
+ */
+function burnedInExtensions(inst: IndexedInstance, env: MapEnv): Extension[] {
+  const url = `${env.cfg.canonicalBase}/StructureDefinition/burned-in-annotation-risk`;
+  return burnedInRisk(inst.ds).map((valueCode) => ({ url, valueCode }));
+}
+
 function toInstance(inst: IndexedInstance, env: MapEnv): ImagingStudyInstance {
+  const extension = burnedInExtensions(inst, env);
+  // R4 element order.
   const out: ImagingStudyInstance = {
+    ...(extension.length > 0 ? { extension } : {}),
     uid: inst.sopInstanceUid,
     sopClass: { system: SYSTEM.RFC3986, code: `urn:oid:${inst.sopClassUid}` },
   };

@@ -1,7 +1,6 @@
 import type { Request, Response } from 'express';
 import { commitStaged, discardStaged, type StoreDeps, type StoreResult } from '../../core/store/store-instance.js';
 import { FailureReason } from '../../core/store/failure-reasons.js';
-import { burnedInRisk } from '../../deid/burned-in.js';
 import type { Dataset } from '../../deid/deidentify-dataset.js';
 import { isDeidentifiedByUs } from '../../deid/method-attributes.js';
 import { mappingContextFor, type FhirMappingSettings } from '../../core/fhir-sync/mapping-context.js';
@@ -78,7 +77,7 @@ export function handleUpload(deps: UploadHandlerDeps) {
         studyDate: metadata.study.studyDate,
         studyDescription: metadata.study.studyDescription,
         stored: { outcome: result.outcome, sha256: result.sha256, size: result.size, deidentified: isDeidentifiedByUs(ds as Dataset) },
-        burnedInAnnotationRisk: burnedInRisk(ds as Dataset),
+        burnedInAnnotationRisk: result.burnedInAnnotationRisk,
         retrieveUrl: `${base}/studies/${result.studyUid}/series/${result.seriesUid}/instances/${result.sopUid}`,
         dicomMetadata: metadata,
         // The FHIR sync writes the study's resources right after this answer (status "pending");

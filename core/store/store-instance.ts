@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { PassThrough, type Transform } from 'node:stream';
 import { DatasetLimitError, type DatasetLimits } from '../../dicom/dataset-limits.js';
+import { burnedInRisk, type BurnedInReason } from '../../dicom/burned-in.js';
 import { HeaderCollector, HeaderTooLargeError } from '../../dicom/header-collector.js';
 import type { HeaderParsePool } from '../../dicom/header-parse-pool.js';
 import { NotDicomError, type ParsedHeader } from '../../dicom/parse-header.js';
@@ -67,6 +68,8 @@ export interface StoredInstance {
   sha256: string;
   size: number;
   header: ParsedHeader;
+  /** Why its pixels may hold burned-in identifying text (dicom/burned-in.ts), from the stored header; empty when none. */
+  burnedInAnnotationRisk: BurnedInReason[];
 }
 
 export interface FailedInstance {
@@ -201,7 +204,8 @@ async function commit(r: Ready, req: StoreRequest, deps: StoreDeps, at: Date): P
     // pending entry stay; recoverPending keeps the blob if the instance was indexed, else deletes it.
     throw err;
   }
-  const base = { ok: true as const, studyUid: r.studyUid, seriesUid: r.seriesUid, sopUid: r.sopUid, sopClassUid: r.sopClassUid, sha256: r.sha256, size: r.size, header: r.header };
+  const base = { ok: true as const, studyUid: r.studyUid, seriesUid: r.seriesUid, sopUid: r.sopUid, sopClassUid: r.sopClassUid, sha256: r.sha256, size: r.size, header: r.header,
+    burnedInAnnotationRisk: burnedInRisk(r.header.dataset) };
   if (outcome.kind === 'inserted') return { ...base, outcome: 'inserted' };
   if (outcome.kind === 'replaced') {
     await deps.blobs.delete(outcome.previous.blobKey);

@@ -1,6 +1,6 @@
 import { finished } from 'node:stream/promises';
 import { DeidTransform } from '../../deid/deid-stream.js';
-import type { BurnedInReason } from '../../deid/burned-in.js';
+import type { BurnedInReason } from '../../dicom/burned-in.js';
 import type { DeidServices } from '../../deid/services.js';
 import { parseHeader, type ParsedHeader } from '../../dicom/parse-header.js';
 import { AppError } from '../../storage/errors.js';

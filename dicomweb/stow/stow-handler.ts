@@ -8,7 +8,7 @@ import { ByteBudget, limitExceeded } from '../multipart/byte-budget.js';
 import { contentTypeParam, mediaType, readMultipart } from '../multipart/related-reader.js';
 import { toNativeXml } from '../dicom-xml.js';
 import { sendDicomJson, sendDicomXml } from '../respond.js';
-import { buildStowResponse } from './stow-response.js';
+import { buildStowResponse, burnedInStowWarning } from './stow-response.js';
 import type { DicomwebContext } from '../context.js';
 
 /** Limits on one STOW request as a whole; a hit is a 413 that names the limit. */
@@ -75,6 +75,9 @@ export function handleStore(deps: StoreDeps, ctx: DicomwebContext, limits: StowL
       response.body['00000902'] = { vr: 'LO', Value: [refusal.message] };
       res.setHeader('Connection', 'close');
     }
+    // Every policy: pixels are never de-identified, whether the stored copy's headers were (at-ingest) or not.
+    const warning = burnedInStowWarning(results, warnAgent(req));
+    if (warning) res.setHeader('Warning', warning);
     if (wantsXml) sendDicomXml(res, response.status, toNativeXml(response.body));
     else sendDicomJson(res, response.status, response.body);
   };
@@ -92,6 +95,12 @@ function checkContentType(header: string | undefined): string {
   const boundary = contentTypeParam(header!, 'boundary');
   if (!boundary) throw new AppError('invalid', 'multipart/related Content-Type has no boundary parameter');
   return boundary;
+}
+
+/** RFC 9111 §5.5 warn-agent: the host the client addressed when it is a plain host name or IP literal, else `-`. */
+function warnAgent(req: Request): string {
+  const host = req.hostname;
+  return host && /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])$/.test(host) ? host : '-';
 }
 
 function prefersXml(accept: string | undefined): boolean {
