@@ -10,6 +10,7 @@ import type {
 import { EmbeddedFhirOutbox } from './embedded-fhir-outbox.js';
 import { FHIR_SCHEMA } from './fhir-schema.js';
 import { conditionSql } from './fhir-search-sql.js';
+import { WalSync } from './wal-sync.js';
 
 type WriteOutcome = 'created' | 'updated' | 'unchanged';
 
@@ -19,17 +20,34 @@ const rowToStored = (r: any): StoredResource => toStored(r.tenant, r.type, r.id,
  * The default FHIR store: one SQLite file under DATA_DIR (better-sqlite3).
  * Every write is one transaction, so a resource, its search values and its
  * owners never disagree, even after a crash.
+ *
+ * synchronous=NORMAL in WAL mode (as the index): a commit reaches the OS
+ * inside the synchronous better-sqlite3 call (safe against a process crash)
+ * but is not fsynced there, so the event loop never blocks in fsync. The
+ * writes a caller relies on before answering a client - a dirty mark (written
+ * ahead of an instance commit), an outbox enqueue, failed items put back in
+ * the queue - resolve only after WalSync has fsynced the WAL off the event
+ * loop (one fsync shared by concurrent callers). Other writes (resources,
+ * clearing a mark, hashes) ride on the next fsync: the WAL is replayed as a
+ * prefix after a power loss, so none of them survives without the durable
+ * writes made before it, and a lost one is redone by the mark that remains.
  */
 export class EmbeddedFhirStore implements FhirStore {
   private readonly db: Database.Database;
   private readonly outbox: EmbeddedFhirOutbox;
+  /** Fsyncs the WAL for writes that must be durable when they resolve (none for an in-memory database). */
+  private readonly wal?: WalSync;
 
   constructor(file: string, options: { synchronous?: 'FULL' | 'NORMAL'; now?: () => Date } = {}) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     this.db = new Database(file);
-    this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(FHIR_SCHEMA);
+    // NORMAL only where WalSync can make commits durable: a file database in WAL mode.
+    const wal = file !== ':memory:' && file !== '' && this.db.pragma('journal_mode', { simple: true }) === 'wal';
+    const synchronous = wal ? (options.synchronous ?? 'NORMAL') : 'FULL';
+    this.db.pragma(`synchronous = ${synchronous}`);
+    if (synchronous === 'NORMAL') this.wal = new WalSync(`${file}-wal`);
     // Stores made before deletions were pushed upstream lack this column.
     const columns = this.db.prepare('PRAGMA table_info(fhir_study_sync)').all() as Array<{ name: string }>;
     if (!columns.some((c) => c.name === 'enqueued_bundle')) this.db.exec('ALTER TABLE fhir_study_sync ADD COLUMN enqueued_bundle TEXT');
@@ -117,6 +135,8 @@ export class EmbeddedFhirStore implements FhirStore {
       `INSERT INTO fhir_study_sync (tenant, study_uid, token, marked_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (tenant, study_uid) DO UPDATE SET token = excluded.token, marked_at = excluded.marked_at`,
     ).run(tenant, studyUid, mark.token, mark.markedAt);
+    // Write-ahead of an instance commit: on disk before the caller goes on.
+    await this.durable();
     return mark;
   }
 
@@ -156,8 +176,10 @@ export class EmbeddedFhirStore implements FhirStore {
 
   // ---- outbox ---------------------------------------------------------------------------
 
-  enqueue(item: { tenant: string; studyUid: string; payload: string }, now: string): Promise<string> {
-    return this.outbox.enqueue(item, now);
+  async enqueue(item: { tenant: string; studyUid: string; payload: string }, now: string): Promise<string> {
+    const id = await this.outbox.enqueue(item, now);
+    await this.durable();
+    return id;
   }
   leaseNext(now: string, leaseMs: number): Promise<OutboxItem | undefined> {
     return this.outbox.leaseNext(now, leaseMs);
@@ -171,8 +193,10 @@ export class EmbeddedFhirStore implements FhirStore {
   releaseLeases(): Promise<void> {
     return this.outbox.releaseLeases();
   }
-  requeueFailed(now: string, tenant?: string): Promise<number> {
-    return this.outbox.requeueFailed(now, tenant);
+  async requeueFailed(now: string, tenant?: string): Promise<number> {
+    const n = await this.outbox.requeueFailed(now, tenant);
+    if (n > 0) await this.durable();
+    return n;
   }
   outboxStatus(tenant?: string): Promise<OutboxStatus> {
     return this.outbox.outboxStatus(tenant);
@@ -183,7 +207,13 @@ export class EmbeddedFhirStore implements FhirStore {
   }
 
   async close(): Promise<void> {
+    await this.wal?.close();
     this.db.close();
+  }
+
+  /** Resolves once every commit made so far is on disk (at once with synchronous=FULL: each commit was fsynced). */
+  private durable(): Promise<void> {
+    return this.wal ? this.wal.sync() : Promise.resolve();
   }
 
   // ---- inside transactions ----------------------------------------------------------------

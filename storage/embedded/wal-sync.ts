@@ -1,9 +1,9 @@
 import { open, type FileHandle } from 'node:fs/promises';
 
 /**
- * Group commit for the embedded index. SQLite runs with synchronous=NORMAL
+ * Group commit for the embedded index and FHIR store. SQLite runs with synchronous=NORMAL
  * in WAL mode: a commit reaches the OS at once (safe against a process
- * crash) but is not fsynced. Before a store is acknowledged, `sync()` fsyncs
+ * crash) but is not fsynced. Before a write is acknowledged, `sync()` fsyncs
  * the WAL file off the event loop; concurrent callers share one fsync, so a
  * burst of commits pays for one flush instead of one each, and the server
  * never blocks in fsync inside a synchronous better-sqlite3 call.
