@@ -129,8 +129,10 @@ function normalized(res: request.Response, v: ProbeValues): string {
   for (const name of ['study', 'series', 'instance', 'id', 'event', 'path', 'patientId'] as const) text = text.split(v[name]).join(`{${name}}`);
   for (const [name, uid] of Object.entries(v.deid ?? {})) text = text.split(uid).join(`{deid-${name}}`);
   try {
-    // Generated ids and times, and the digest and size of the probe body (UIDs of other lengths), say nothing about A.
-    text = JSON.stringify(JSON.parse(text), (k, val) => (['id', 'lastUpdated', 'timestamp', 'sha256', 'size'].includes(k) ? '{volatile}' : val));
+    // Generated ids and times, and the digest and size of the probe body (UIDs of other lengths), say nothing about A;
+    // nor does the upload answer's imagingStudyId: a deterministic hash of the Study UID the caller itself sent.
+    const volatile = ['id', 'imagingStudyId', 'lastUpdated', 'timestamp', 'sha256', 'size'];
+    text = JSON.stringify(JSON.parse(text), (k, val) => (volatile.includes(k) ? '{volatile}' : val));
   } catch {
     // not JSON: compared as is
   }
