@@ -22,6 +22,12 @@ export interface FhirRouterDeps {
   baseUrl(req: Request): string;
   capability(baseUrl: string): FhirResourceJson;
   search: { defaultCount: number; maxCount: number };
+  /**
+   * Resolves once the tenant's FHIR reflects every DICOM change committed so
+   * far (throws `unavailable` when it cannot in time): the FHIR view never
+   * lags what DICOMweb already shows.
+   */
+  caughtUp(tenant: string): Promise<void>;
   log: { error: (o: object, m: string) => void };
 }
 
@@ -53,7 +59,9 @@ export function fhirRouter(deps: FhirRouterDeps): Router {
     const type = String(req.params.type);
     checkType(type, searchable, 'search');
     const search = parseSearch(type, req.query as QueryParams, { registry: deps.repo.registry, ...deps.search });
-    const result = await deps.repo.search(deps.tenantOf(req), search);
+    const tenant = deps.tenantOf(req);
+    await deps.caughtUp(tenant);
+    const result = await deps.repo.search(tenant, search);
     const rawQuery = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '';
     sendFhir(req, res, 200, toSearchset(result, search, { base: deps.baseUrl(req), rawQuery }));
   });
@@ -62,7 +70,9 @@ export function fhirRouter(deps: FhirRouterDeps): Router {
     const [type, id] = [String(req.params.type), String(req.params.id)];
     checkType(type, readable, 'read');
     checkId(id);
-    const found = await deps.repo.read(deps.tenantOf(req), type, id);
+    const tenant = deps.tenantOf(req);
+    await deps.caughtUp(tenant);
+    const found = await deps.repo.read(tenant, type, id);
     if (!found) throw notFound(`${type}/${id} is not known`);
     res.setHeader('ETag', `W/"${found.versionId}"`);
     res.setHeader('Last-Modified', new Date(found.lastUpdated).toUTCString());
@@ -82,6 +92,7 @@ export function fhirRouter(deps: FhirRouterDeps): Router {
       throw notSupported(`${type}/${id}/${operation} is not supported (no history; the only operation is ImagingStudy/[id]/$summary)`);
     }
     const tenant = deps.tenantOf(req);
+    await deps.caughtUp(tenant);
     if (!(await deps.repo.read(tenant, type, id))) throw notFound(`ImagingStudy/${id} is not known`);
     const binary = await deps.repo.read(tenant, 'Binary', summaryBinaryId(id));
     if (!binary) throw notFound(`ImagingStudy/${id} has no summary yet`);

@@ -9,6 +9,7 @@ import { capabilityStatement } from '../fhir/capability.js';
 import { pushAdminRouter } from '../fhir/push-admin.js';
 import { resyncAdminRouter } from '../fhir/resync-admin.js';
 import { fhirRouter } from '../fhir/router.js';
+import { AppError } from '../storage/errors.js';
 import type { InstanceRecord } from '../storage/model.js';
 import type { Container } from './container.js';
 import { noteStudies } from './audit/audit-context.js';
@@ -89,6 +90,11 @@ export function createApp(c: Container, hooks: { onStored?: (tenant: string, res
       registry: c.fhir.repo.registry, baseUrl, canonicalBase: c.config.fhir.mapping.canonicalBase, software: SOFTWARE, date: STARTED_AT,
     }),
     search: c.config.fhir.search,
+    caughtUp: async (tenant) => {
+      if (!(await c.fhir.sync.caughtUp(tenant, c.config.fhir.sync.readWaitMs))) {
+        throw new AppError('unavailable', 'FHIR resources of studies changed moments ago are still being written; retry shortly');
+      }
+    },
     log: c.log,
   }));
   app.use('/admin/fhir-push', pushAdminRouter({

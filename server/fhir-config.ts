@@ -8,7 +8,7 @@ import type { FhirMappingSettings } from '../core/fhir-sync/mapping-context.js';
 export interface FhirConfig {
   mapping: FhirMappingSettings;
   search: { defaultCount: number; maxCount: number };
-  sync: { concurrency: number; delayMs: number; retryMaxMs: number };
+  sync: { concurrency: number; delayMs: number; retryMaxMs: number; readWaitMs: number };
   /** Set when FHIR_UPSTREAM_URL is: Bundles are then queued and pushed there. */
   upstream?: {
     baseUrl: string; bearerToken?: string; timeoutMs: number; backoffBaseMs: number; backoffMaxMs: number;
@@ -57,6 +57,7 @@ export function loadFhirConfig(env: Env, server: { host: string; port: number; p
       concurrency: Math.max(1, int(env.FHIR_SYNC_CONCURRENCY, 2, 'FHIR_SYNC_CONCURRENCY')),
       delayMs: int(env.FHIR_SYNC_DELAY_MS, 200, 'FHIR_SYNC_DELAY_MS'),
       retryMaxMs: int(env.FHIR_SYNC_RETRY_MAX_MS, 60_000, 'FHIR_SYNC_RETRY_MAX_MS'),
+      readWaitMs: int(env.FHIR_READ_WAIT_MS, 10_000, 'FHIR_READ_WAIT_MS'),
     },
     upstream: upstreamUrl
       ? {

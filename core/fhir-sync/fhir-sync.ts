@@ -45,6 +45,8 @@ interface Entry {
 
 /** What this process knows of a study's durable mark and the index writes under way. */
 interface Live {
+  tenant: string;
+  studyUid: string;
   /** The study's mark as written by this process and not cleared since. */
   mark?: DirtyStudy;
   marking?: Promise<DirtyStudy>;
@@ -52,6 +54,10 @@ interface Live {
   inflight: number;
   /** Counts index writes started, ever. */
   epoch: number;
+  /** Counts sync runs started, ever. */
+  runs: number;
+  /** Readers waiting for a successful run numbered above `after` (see caughtUp). */
+  readers: Array<{ after: number; resolve: () => void }>;
 }
 
 const keyOf = (tenant: string, studyUid: string) => JSON.stringify([tenant, studyUid]);
@@ -142,6 +148,32 @@ export class FhirSync {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
+  /**
+   * Read-your-writes for FHIR readers: resolves once every study of the
+   * tenant that was dirty when called (a committed index write not yet in
+   * the FHIR store) has been synced by a run that started after the call,
+   * so a reader never sees an instance the index holds without its FHIR,
+   * nor FHIR of an instance the index no longer holds. Such syncs run now
+   * instead of after `delayMs` (a failing one keeps its backoff). Resolves
+   * false when `timeoutMs` passed first.
+   */
+  async caughtUp(tenant: string, timeoutMs: number): Promise<boolean> {
+    const waits: Promise<void>[] = [];
+    for (const [key, s] of this.live) {
+      if (s.tenant !== tenant || !this.isDirty(key, s)) continue;
+      waits.push(new Promise((resolve) => s.readers.push({ after: s.runs, resolve })));
+      this.schedule(s.tenant, s.studyUid, 0, true);
+    }
+    if (waits.length === 0) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    try {
+      return await Promise.race([Promise.all(waits).then(() => true), timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
@@ -160,7 +192,7 @@ export class FhirSync {
   private state(tenant: string, studyUid: string): Live {
     const key = keyOf(tenant, studyUid);
     let s = this.live.get(key);
-    if (!s) this.live.set(key, (s = { inflight: 0, epoch: 0 }));
+    if (!s) this.live.set(key, (s = { tenant, studyUid, inflight: 0, epoch: 0, runs: 0, readers: [] }));
     return s;
   }
 
@@ -174,12 +206,24 @@ export class FhirSync {
     return s.marking;
   }
 
-  private schedule(tenant: string, studyUid: string, delayMs: number): void {
+  /** A study whose FHIR may lag its index: marked, being marked, or with a sync waiting or running. */
+  private isDirty(key: string, s: Live): boolean {
+    return Boolean(s.mark || s.marking) || this.queue.has(key) || this.running.has(key);
+  }
+
+  /**
+   * `urgent` (a reader waits) brings a waiting run forward, unless it is a
+   * retry after failures; otherwise a newer change joins a waiting run
+   * (coalescing) but never brings its time forward.
+   */
+  private schedule(tenant: string, studyUid: string, delayMs: number, urgent = false): void {
     if (this.stopped) return;
     const key = keyOf(tenant, studyUid);
     const previous = this.queue.get(key);
-    // A newer change joins a waiting run (coalescing) but never brings its time forward.
-    this.queue.set(key, { tenant, studyUid, notBefore: Math.max(previous?.notBefore ?? 0, Date.now() + delayMs), failures: previous?.failures ?? 0 });
+    const failures = previous?.failures ?? 0;
+    let notBefore = Math.max(previous?.notBefore ?? 0, Date.now() + delayMs);
+    if (urgent && previous) notBefore = failures === 0 ? Date.now() : previous.notBefore;
+    this.queue.set(key, { tenant, studyUid, notBefore, failures });
     this.pump();
   }
 
@@ -215,14 +259,16 @@ export class FhirSync {
     // A write in flight now may commit after the sync read the study: then the mark must stay.
     const busyAtStart = s.inflight > 0;
     const epoch = s.epoch;
+    const runNo = ++s.runs;
     try {
       const mark = await this.ensureMark(tenant, studyUid);
       const out = await this.o.sync(tenant, studyUid);
+      this.releaseReaders(s, runNo);
       // Else the mark stays: the writes under way end in onStored/onDeleted or a failure, each scheduling a run.
       if (!busyAtStart && s.epoch === epoch && s.mark === mark) {
         s.mark = undefined; // a write from now on marks again (and so defeats this clear if it lands first)
         await this.o.marks.clearDirty(mark);
-        if (!s.mark && !s.marking && s.inflight === 0 && !this.queue.has(key)) this.live.delete(key);
+        if (!s.mark && !s.marking && s.inflight === 0 && s.readers.length === 0 && !this.queue.has(key)) this.live.delete(key);
       }
       this.o.log.info({ studyUid, instances: out.instances, ...out.resources, enqueued: out.enqueued, warnings: out.warnings, errors: out.errors }, 'FHIR sync');
       if (out.enqueued) this.o.onEnqueued?.();
@@ -238,6 +284,13 @@ export class FhirSync {
         this.pump();
       }
     }
+  }
+
+  /** Readers waiting for a run that started after them are served by run `runNo`. */
+  private releaseReaders(s: Live, runNo: number): void {
+    const ready = s.readers.filter((r) => r.after < runNo);
+    s.readers = s.readers.filter((r) => r.after >= runNo);
+    for (const r of ready) r.resolve();
   }
 
   private isIdle(): boolean {

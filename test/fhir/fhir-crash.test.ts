@@ -41,7 +41,8 @@ for (const name of backends) {
           assert.equal(res.status, 200, `STOW of ${uid}`);
           await res.arrayBuffer();
         }
-        assert.equal(await total(`${first.url}/fhir/ImagingStudy?_summary=count`), 0, 'no FHIR yet before the kill');
+        // No FHIR read here: it would bring the sync forward (FhirSync.caughtUp), and with the
+        // 10-minute delay nothing else can run it before the kill.
       } finally {
         await first.kill();
       }
