@@ -1,21 +1,22 @@
 import { Decoder } from 'jpeg-lossless-decoder-js';
 import jpegJs from 'jpeg-js';
 import type { ImageInfo } from '../image-info.js';
-import { DecodeError, UnsupportedCodecError, afterColourTransform, type DecodedFrame } from './types.js';
+import { decodeJpeg12 } from './jpeg12.js';
+import { DecodeError, afterColourTransform, type DecodedFrame } from './types.js';
 import { runWasmDecoder, wasmCodec } from './wasm.js';
 
 /**
  * JPEG (PS3.5 §A.4.1). The process comes from the frame's SOF marker, not
  * the transfer syntax (real files label baseline frames as lossless):
  * lossless (SOF3) goes to jpeg-lossless-decoder-js, 8-bit lossy to
- * libjpeg-turbo. 12-bit lossy JPEG (Process 4) has no decoder here.
+ * libjpeg-turbo, 12-bit lossy (Process 4, and 12-bit progressive) to the
+ * 12-bit IJG build in jpeg12.ts.
  */
 export async function decodeJpeg(bytes: Buffer, info: ImageInfo): Promise<DecodedFrame> {
   const sof = sofMarker(bytes);
   if (sof?.marker === 0xc3 || sof?.marker === 0xc7) return decodeJpegLossless(bytes, info);
-  if (sof && sof.precision > 8) {
-    throw new UnsupportedCodecError(`${sof.precision}-bit lossy JPEG (Process 4) cannot be decoded by this server`);
-  }
+  if (sof && sof.precision > 12) throw new DecodeError(`lossy JPEG with ${sof.precision}-bit samples: T.81 allows 8 or 12`);
+  if (sof && sof.precision > 8) return decodeJpeg12(bytes, info);
   return decodeJpegLossy(bytes, info);
 }
 
