@@ -1,8 +1,9 @@
 import type { DicomDataset } from '../../dicom/dicom-json.js';
 import { frameCount, readFrame } from '../../dicom/frames.js';
-import { decodeFrame } from '../../dicom/pixel-decode.js';
+import { UnsupportedCodecError, decodeFrame } from '../../dicom/pixel-decode.js';
 import { pixelDataHeader, writeHeader } from '../../dicom/part10-writer.js';
 import { TS, isEncapsulated } from '../../dicom/transfer-syntax.js';
+import { afterEncapsulated, trailingConvertible, trailingExplicitLe } from '../../dicom/trailing.js';
 import type { InstanceRecord } from '../../storage/model.js';
 import type { InstanceAccess } from './instance-access.js';
 
@@ -12,7 +13,8 @@ const CHUNK = 1024 * 1024;
  * An instance re-encoded as Explicit VR Little Endian (PS3.5 §A.2), as a
  * stream of chunks: the header is rewritten, compressed frames are decoded
  * one at a time, so memory holds one frame whatever the number of frames.
- * Elements after Pixel Data (rare trailing padding) are not carried over.
+ * Elements after Pixel Data (private groups, Digital Signatures, trailing
+ * padding) follow the new Pixel Data, as in the stored file.
  */
 export async function* explicitLittleEndian(rec: InstanceRecord, access: InstanceAccess): AsyncGenerator<Buffer> {
   const opened = await access.open(rec);
@@ -25,8 +27,16 @@ export async function* explicitLittleEndian(rec: InstanceRecord, access: Instanc
     yield writeHeader(h.meta, h.dataset);
     return;
   }
-  if (isEncapsulated(h.transferSyntaxUid)) yield* decoded(rec, access, h.meta, h.dataset);
-  else yield* native(h.meta, h.dataset, opened.read, h.pixelDataValueOffset!, h.pixelDataLength ?? 0, h.transferSyntaxUid);
+  if (isEncapsulated(h.transferSyntaxUid)) {
+    yield* decoded(rec, access, h.meta, h.dataset, opened.size);
+    return;
+  }
+  const pixelEnd = h.pixelDataValueOffset! + (h.pixelDataLength ?? 0);
+  if (!trailingConvertible(opened.size, pixelEnd, h.transferSyntaxUid)) {
+    throw new UnsupportedCodecError(`the ${opened.size - pixelEnd} bytes of elements after Pixel Data are too many to convert to ${TS.ExplicitLE} here`);
+  }
+  yield* native(h.meta, h.dataset, opened.read, h.pixelDataValueOffset!, h.pixelDataLength ?? 0, h.transferSyntaxUid);
+  yield* trailingExplicitLe(opened.read, opened.size, pixelEnd, h.transferSyntaxUid);
 }
 
 async function* native(
@@ -44,9 +54,11 @@ async function* native(
   if (length % 2) yield Buffer.alloc(1);
 }
 
-async function* decoded(rec: InstanceRecord, access: InstanceAccess, meta: DicomDataset, ds: DicomDataset): AsyncGenerator<Buffer> {
+async function* decoded(rec: InstanceRecord, access: InstanceAccess, meta: DicomDataset, ds: DicomDataset, size: number): AsyncGenerator<Buffer> {
   const view = await access.pixels(rec);
   const n = frameCount(view.layout);
+  const last = view.layout.kind === 'encapsulated' ? view.layout.frames.at(-1)?.at(-1) : undefined;
+  const trailingStart = last ? await afterEncapsulated(view.read, size, last.offset + last.length) : undefined;
   const first = await decodeFrame(view.tsUid, await readFrame(view.layout, 0, view.read), view.info, view.decodeLimit);
   const out: DicomDataset = { ...ds, '00280004': { vr: 'CS', Value: [first.photometric] } };
   if (first.samplesPerPixel > 1) out['00280006'] = { vr: 'US', Value: [0] };
@@ -60,6 +72,7 @@ async function* decoded(rec: InstanceRecord, access: InstanceAccess, meta: Dicom
     yield f.pixels.length === first.pixels.length ? f.pixels : fit(f.pixels, first.pixels.length);
   }
   if (total % 2) yield Buffer.alloc(1);
+  if (trailingStart !== undefined) yield* trailingExplicitLe(view.read, size, trailingStart, view.tsUid);
 }
 
 /** Every frame must take the same space in native Pixel Data. */
