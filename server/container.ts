@@ -12,6 +12,7 @@ import { JwtVerifier } from './auth/jwt-verifier.js';
 import { AuditLog } from './audit/audit-log.js';
 import type { Config } from './config.js';
 import { buildFhirServices, type FhirServices } from './fhir-services.js';
+import type { PushClock } from '../core/fhir-sync/outbox-pusher.js';
 import { buildDeidServices, type DeidServices } from '../deid/services.js';
 import type { Logger } from './logger.js';
 
@@ -33,7 +34,13 @@ export interface Container {
   close(): Promise<void>;
 }
 
-export async function buildContainer(config: Config, log: Logger): Promise<Container> {
+/** What tests may substitute without touching configuration. */
+export interface ContainerSeams {
+  /** Time as the FHIR outbox pusher sees it. */
+  pushClock?: PushClock;
+}
+
+export async function buildContainer(config: Config, log: Logger, seams: ContainerSeams = {}): Promise<Container> {
   const index = await openIndex(config);
   const blobs = await openBlobs(config);
   const searchKeys = new SearchKeyRegistry([...BUILTIN_SEARCH_KEYS, ...extraKeys(config.extraSearchTags)]);
@@ -42,7 +49,7 @@ export async function buildContainer(config: Config, log: Logger): Promise<Conta
     config.auth.apiKeysFile ? new ApiKeyRegistry(config.auth.apiKeysFile) : undefined,
   );
   const audit = new AuditLog(await openAudit(config), log);
-  const fhir = await buildFhirServices(config, log, index, blobs);
+  const fhir = await buildFhirServices(config, log, index, blobs, seams.pushClock);
   const deid = await buildDeidServices(config.deid, { searchKeys, maxHeaderBytes: config.maxHeaderBytes });
   return {
     config, log, index, blobs, searchKeys, authenticator, audit, fhir, deid,

@@ -9,7 +9,7 @@ import { FhirSync } from '../core/fhir-sync/fhir-sync.js';
 import { loadStudyDatasets } from '../core/fhir-sync/load-study.js';
 import { markingIndex } from '../core/fhir-sync/marking-index.js';
 import { type ResyncRequest, resyncStudies } from '../core/fhir-sync/resync.js';
-import { OutboxPusher, type PushStatus } from '../core/fhir-sync/outbox-pusher.js';
+import { OutboxPusher, type PushClock, type PushStatus } from '../core/fhir-sync/outbox-pusher.js';
 import { FhirRepository } from '../fhir/repository.js';
 import { searchParamRegistry } from '../fhir/search/params.js';
 import type { BlobStore } from '../storage/blob-store.js';
@@ -40,7 +40,8 @@ async function openFhirStore(config: Config): Promise<FhirStore> {
   return MongoFhirStore.connect(config.index.url, config.index.database);
 }
 
-export async function buildFhirServices(config: Config, log: Logger, index: IndexStore, blobs: BlobStore): Promise<FhirServices> {
+/** `pushClock`: the pusher's time (a virtual clock lets tests cover an hour-long upstream outage). */
+export async function buildFhirServices(config: Config, log: Logger, index: IndexStore, blobs: BlobStore, pushClock?: PushClock): Promise<FhirServices> {
   const f = config.fhir;
   const store = await openFhirStore(config);
   const repo = new FhirRepository(store, searchParamRegistry(f.mapping.canonicalBase));
@@ -54,6 +55,7 @@ export async function buildFhirServices(config: Config, log: Logger, index: Inde
         leaseMs: f.upstream.timeoutMs * 2,
         pollMs: 30_000,
         log,
+        clock: pushClock,
       })
     : undefined;
   const loaderDeps = {

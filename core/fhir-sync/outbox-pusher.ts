@@ -14,6 +14,21 @@ import { backoffMs } from './backoff.js';
 import { classify } from './push-failure.js';
 import type { Upstream } from './upstream.js';
 
+/** Time as the pusher sees it: the real clock, or a virtual one in tests of long outages. */
+export interface PushClock {
+  now(): number;
+  /** Calls `fn` after `ms`; the returned function cancels it. */
+  setTimer(fn: () => void, ms: number): () => void;
+}
+
+const realClock: PushClock = {
+  now: () => Date.now(),
+  setTimer(fn, ms) {
+    const t = setTimeout(fn, ms);
+    return () => clearTimeout(t);
+  },
+};
+
 export interface PusherOptions {
   outbox: FhirOutbox;
   upstream: Upstream;
@@ -23,6 +38,7 @@ export interface PusherOptions {
   /** Longest sleep when idle (a safety net: enqueue wakes the pusher). */
   pollMs: number;
   log: { info: (o: object, m: string) => void; warn: (o: object, m: string) => void; error: (o: object, m: string) => void };
+  clock?: PushClock;
 }
 
 export interface PushStatus extends OutboxStatus {
@@ -38,14 +54,26 @@ export class OutboxPusher {
   private running = false;
   private loop?: Promise<void>;
   private wakeUp?: () => void;
-  private sleepTimer?: NodeJS.Timeout;
+  private cancelSleep?: () => void;
   private sending = false;
   private pausedUntil = 0;
   /** Per tenant: a status never shows one tenant another's studies or errors. */
   private readonly lastSuccessAt = new Map<string, string>();
   private readonly lastFailure = new Map<string, { message: string; at: string }>();
 
-  constructor(private readonly o: PusherOptions) {}
+  private readonly clock: PushClock;
+
+  constructor(private readonly o: PusherOptions) {
+    this.clock = o.clock ?? realClock;
+  }
+
+  private now(): number {
+    return this.clock.now();
+  }
+
+  private iso(ms = this.now()): string {
+    return new Date(ms).toISOString();
+  }
 
   async start(): Promise<void> {
     await this.o.outbox.releaseLeases(); // leases of a previous run of this (only) pusher
@@ -76,7 +104,7 @@ export class OutboxPusher {
       enabled: true,
       ...s,
       // Only in the all-tenants view: it moves with other tenants' pushes.
-      ...(tenant === undefined && this.pausedUntil > Date.now() ? { pausedUntil: new Date(this.pausedUntil).toISOString() } : {}),
+      ...(tenant === undefined && this.pausedUntil > this.now() ? { pausedUntil: this.iso(this.pausedUntil) } : {}),
       ...(lastSuccessAt ? { lastSuccessAt } : {}),
       ...(lastFailure ? { lastFailure } : {}),
     };
@@ -93,7 +121,7 @@ export class OutboxPusher {
 
   private async run(): Promise<void> {
     while (this.running) {
-      const pause = this.pausedUntil - Date.now();
+      const pause = this.pausedUntil - this.now();
       if (pause > 0) {
         await this.sleep(pause, false);
         continue;
@@ -110,24 +138,24 @@ export class OutboxPusher {
 
   /** Sends the next due item; false when none is due. */
   private async pushOne(): Promise<boolean> {
-    const item = await this.o.outbox.leaseNext(new Date().toISOString(), this.o.leaseMs);
+    const item = await this.o.outbox.leaseNext(this.iso(), this.o.leaseMs);
     if (!item) return false;
     this.sending = true;
     try {
       await this.o.upstream.postTransaction(item.payload);
       await this.o.outbox.ack(item.id);
-      this.lastSuccessAt.set(item.tenant, new Date().toISOString());
+      this.lastSuccessAt.set(item.tenant, this.iso());
       this.o.log.info({ studyUid: item.studyUid, attempts: item.attempts + 1 }, 'FHIR Bundle pushed');
     } catch (err) {
       const f = classify(err);
-      const now = Date.now();
-      this.lastFailure.set(item.tenant, { message: f.message, at: new Date(now).toISOString() });
+      const now = this.now();
+      this.lastFailure.set(item.tenant, { message: f.message, at: this.iso(now) });
       if (!f.retryable) {
-        await this.o.outbox.fail(item.id, f.message, new Date(now).toISOString());
+        await this.o.outbox.fail(item.id, f.message, this.iso(now));
         this.o.log.error({ studyUid: item.studyUid, error: f.message }, 'FHIR Bundle refused by the upstream; kept as failed');
       } else {
         const delay = backoffMs(item.attempts + 1, this.o.backoff.baseMs, this.o.backoff.maxMs);
-        await this.o.outbox.fail(item.id, f.message, new Date(now).toISOString(), new Date(now + delay).toISOString());
+        await this.o.outbox.fail(item.id, f.message, this.iso(now), this.iso(now + delay));
         if (f.unavailable) this.pausedUntil = now + delay;
         this.o.log.warn({ studyUid: item.studyUid, error: f.message, attempts: item.attempts + 1, retryInMs: delay }, 'FHIR push failed; will retry');
       }
@@ -139,18 +167,19 @@ export class OutboxPusher {
 
   private async untilNextDue(): Promise<number> {
     const next = (await this.o.outbox.outboxStatus()).nextAttemptAt;
-    const due = next ? Date.parse(next) - Date.now() : this.o.pollMs;
+    const due = next ? Date.parse(next) - this.now() : this.o.pollMs;
     return Math.max(10, Math.min(due, this.o.pollMs));
   }
 
   private sleep(ms: number, wakeable: boolean): Promise<void> {
     return new Promise((resolve) => {
       const done = () => {
-        clearTimeout(this.sleepTimer);
+        this.cancelSleep?.();
+        this.cancelSleep = undefined;
         this.wakeUp = undefined;
         resolve();
       };
-      this.sleepTimer = setTimeout(done, ms);
+      this.cancelSleep = this.clock.setTimer(done, ms);
       // stop() must always end a sleep; enqueue only an idle one.
       this.wakeUp = wakeable ? done : () => (this.running ? undefined : done());
     });

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { loadConfig } from '../../server/config.js';
-import { buildContainer } from '../../server/container.js';
+import { type ContainerSeams, buildContainer } from '../../server/container.js';
 import { createApp } from '../../server/app.js';
 import { createLogger } from '../../server/logger.js';
 import { type HapiServer, startHapiServer } from '../hapi/server.js';
@@ -19,6 +19,7 @@ import { newUid } from '../fixtures/synthetic-dicom.js';
 import type { FhirStore } from '../../storage/fhir-store.js';
 import { freeLoopbackPort } from '../helpers/server-process.js';
 import type { TestApp } from '../helpers/test-app.js';
+import { VirtualClock } from '../helpers/virtual-clock.js';
 import { basicTextReport, ctImage } from './fixtures.js';
 import { store } from './helpers.js';
 
@@ -37,12 +38,12 @@ describe('push to an upstream HAPI FHIR server through outages and restarts', { 
     hapi = await startHapiServer({ dataDir: hapiDir, port });
     upstream = hapi.baseUrl;
   };
-  const openApp = async (env: Record<string, string> = {}): Promise<TestApp> => {
+  const openApp = async (env: Record<string, string> = {}, seams: ContainerSeams = {}): Promise<TestApp> => {
     const config = loadConfig({
       DATA_DIR: dataDir, LOG_LEVEL: 'silent', FHIR_SYNC_DELAY_MS: '0', FHIR_UPSTREAM_URL: upstream,
       FHIR_PUSH_BACKOFF_BASE_MS: '200', FHIR_PUSH_BACKOFF_MAX_MS: '2000', FHIR_PUSH_TIMEOUT_MS: '60000', ...env,
     });
-    const container = await buildContainer(config, createLogger('silent'));
+    const container = await buildContainer(config, createLogger('silent'), seams);
     return { app: createApp(container), container, close: () => container.close() };
   };
   const pushStatus = async (t: TestApp) => (await request(t.app).get('/admin/fhir-push')).body;
@@ -187,5 +188,45 @@ describe('push to an upstream HAPI FHIR server through outages and restarts', { 
     assert.equal((await upstreamSearch('ImagingStudy', { identifier: `urn:dicom:uid|urn:oid:${e}` })).length, 0, 'ImagingStudy E deleted upstream');
     assert.equal((await upstreamSearch('DiagnosticReport', { identifier: `urn:dicom:uid|urn:oid:${srE}` })).length, 0, 'report of E deleted upstream');
     assert.equal((await upstreamSearch('Condition', { identifier: conditionKeyE })).length, 0, 'Condition of E deleted upstream');
+  });
+  it('an upstream down for an hour while studies keep coming: nothing is lost, everything arrives once, backoff capped', async () => {
+    // The pusher runs on a virtual clock: an hour of real retries against the
+    // stopped upstream's port (connections refused) passes in seconds.
+    await app?.close();
+    app = undefined;
+    await hapi?.stop();
+    hapi = undefined;
+    const clock = new VirtualClock();
+    const start = clock.now();
+    const maxBackoffMs = 300_000;
+    app = await openApp({ FHIR_PUSH_BACKOFF_BASE_MS: '1000', FHIR_PUSH_BACKOFF_MAX_MS: String(maxBackoffMs) }, { pushClock: clock });
+    const studies = Array.from({ length: 7 }, () => newUid());
+    for (let minute = 0; minute <= 60; minute++) {
+      const patientId = `MRN-H${minute}`;
+      if (minute % 10 === 0) await store(app, [ctImage(studies[minute / 10], { PatientID: patientId }), basicTextReport({ studyUid: studies[minute / 10], patientId })]);
+      if (minute === 35) await store(app, [ctImage(studies[0], { SeriesNumber: '9', PatientID: 'MRN-H0' })]); // study 0 changes mid-outage
+      await clock.advance(60_000);
+    }
+    const waiting = await pushStatus(app);
+    assert.equal(waiting.queued, studies.length, `one Bundle per study waits (a newer one replaces an unsent older one): ${JSON.stringify(waiting)}`);
+    assert.equal(waiting.failed, 0, 'an hour of outage never dead-letters');
+    assert.ok(clock.now() - start >= 60 * 60_000, 'an hour went by');
+    // The whole pusher pauses for the backoff while the upstream is unreachable: the last try is at most one capped backoff ago.
+    assert.ok(Date.parse(waiting.lastFailure.at) >= clock.now() - maxBackoffMs, `still retrying at the end of the hour (last failure ${waiting.lastFailure.at})`);
+    const retries = clock.delays.filter((d) => d >= 1000);
+    assert.ok(retries.length >= 15, `kept retrying through the hour (${retries.length} backoff sleeps)`);
+    assert.ok(Math.max(...clock.delays) <= maxBackoffMs, `backoff capped at ${maxBackoffMs} ms (longest ${Math.max(...clock.delays)})`);
+    assert.ok(retries.some((d) => d >= maxBackoffMs * 0.8), 'backoff grew to its cap');
+
+    await startHapi();
+    for (let i = 0; i < 200 && (await pushStatus(app)).queued > 0; i++) await clock.advance(maxBackoffMs / 10);
+    const done = await pushStatus(app);
+    assert.deepEqual([done.queued, done.failed], [0, 0], `delivered once the upstream is back: ${JSON.stringify(done)}`);
+    for (const [i, uid] of studies.entries()) {
+      const up = await upstreamSearch('ImagingStudy', { identifier: `urn:dicom:uid|urn:oid:${uid}` });
+      assert.equal(up.length, 1, `study ${i} upstream exactly once`);
+      assert.equal(up[0].numberOfInstances, i === 0 ? 3 : 2, `study ${i}: its latest state arrived`);
+      assert.equal((await upstreamSearch('Patient', { identifier: `urn:dicom:patient-id:default|MRN-H${i * 10}` })).length, 1, `patient of study ${i} once`);
+    }
   });
 });
