@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { DecodeError } from './types.js';
 
 /**
  * Loads the Emscripten WASM builds of the Cornerstone codec packages once per
@@ -37,7 +38,9 @@ export interface WasmFrameInfo {
 
 /**
  * Runs one decoder object of a codec module: copy the bitstream into WASM
- * memory, decode, copy the result out, and always free the decoder.
+ * memory, decode, copy the result out, and always free the decoder. A C++
+ * exception reaches JavaScript as a bare number (a pointer): it becomes a
+ * DecodeError (answered 406 with the reason), not an internal error.
  */
 export function runWasmDecoder(decoder: any, bytes: Buffer): { info: WasmFrameInfo; pixels: Buffer; extra: (name: string) => unknown } {
   try {
@@ -48,6 +51,9 @@ export function runWasmDecoder(decoder: any, bytes: Buffer): { info: WasmFrameIn
     const extras: Record<string, unknown> = {};
     for (const name of ['getInterleaveMode', 'getNearLossless']) if (typeof decoder[name] === 'function') extras[name] = decoder[name]();
     return { info, pixels: Buffer.from(out.buffer.slice(out.byteOffset, out.byteOffset + out.byteLength)), extra: (n) => extras[n] };
+  } catch (err) {
+    if (err instanceof Error) throw new DecodeError(`the frame cannot be decoded: ${err.message}`);
+    throw new DecodeError('the frame cannot be decoded: the codec rejected its bitstream (corrupt or unsupported)');
   } finally {
     decoder.delete();
   }

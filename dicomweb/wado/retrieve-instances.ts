@@ -8,7 +8,7 @@ import { describeAccept, planInstance, type Plan } from './negotiate.js';
 import { parseAccept } from './accept.js';
 import type { WadoDeps } from './deps.js';
 import { findScope, scopeOf } from './lookup.js';
-import { explicitLittleEndian } from './transcode.js';
+import { explicitLittleEndian, refusedWarning, screenReencodings } from './transcode.js';
 
 /**
  * Retrieve Study / Series / Instance (PS3.18 §10.4.1.1.1-3): the instances
@@ -20,13 +20,18 @@ export function handleRetrieveInstances(deps: WadoDeps) {
   return async (req: Request, res: Response): Promise<void> => {
     const scope = scopeOf(req);
     const accept = parseAccept(req.headers.accept, req.query.accept);
-    const records = await findScope(deps.index, deps.ctx.tenantOf(req), scope);
-    const plans = records.map((r) => planInstance(accept, r.transferSyntaxUid));
+    let records = await findScope(deps.index, deps.ctx.tenantOf(req), scope);
+    let plans = records.map((r) => planInstance(accept, r.transferSyntaxUid));
     const refused = records.findIndex((_, i) => !plans[i]);
     if (refused >= 0) {
       const r = records[refused];
       throw new AppError('not-acceptable', `instance ${r.sopUid} is stored in transfer syntax ${r.transferSyntaxUid}, which cannot be served as requested (${describeAccept(accept)}); this server sends the stored syntax (transfer-syntax=*) or decodes to ${TS.ExplicitLE}`);
     }
+    // Re-encodings that cannot be made are left out before the status is sent (406 if none is left).
+    const screened = await screenReencodings(records, plans as Plan[], deps.access);
+    if (!screened.keep.length) throw new AppError('not-acceptable', screened.refused.map((r) => `instance ${r.sopUid}: ${r.reason}`).join('; '));
+    if (screened.refused.length) res.setHeader('Warning', refusedWarning(screened.refused));
+    [records, plans] = [screened.keep.map((i) => records[i]), screened.keep.map((i) => plans[i])];
     // The first body is opened (and a re-encoding's first chunk made) before the status is
     // sent, so an instance that cannot be decoded gets a clean 406; later ones abort the stream.
     const first = await body(records[0], plans[0]!, deps);

@@ -1,11 +1,15 @@
 import type { DicomDataset } from '../../dicom/dicom-json.js';
-import { frameCount, readFrame } from '../../dicom/frames.js';
-import { UnsupportedCodecError, decodeFrame } from '../../dicom/pixel-decode.js';
+import { EncapsulationError } from '../../dicom/encapsulated.js';
+import { FrameError, frameCount, readFrame } from '../../dicom/frames.js';
+import { ImageInfoError } from '../../dicom/image-info.js';
+import { DecodeError, UnsupportedCodecError, decodeFrame } from '../../dicom/pixel-decode.js';
 import { pixelDataHeader, writeHeader } from '../../dicom/part10-writer.js';
 import { TS, isEncapsulated } from '../../dicom/transfer-syntax.js';
 import { afterEncapsulated, trailingConvertible, trailingExplicitLe } from '../../dicom/trailing.js';
+import { AppError } from '../../storage/errors.js';
 import type { InstanceRecord } from '../../storage/model.js';
 import type { InstanceAccess } from './instance-access.js';
+import type { Plan } from './negotiate.js';
 
 const CHUNK = 1024 * 1024;
 
@@ -80,4 +84,57 @@ function fit(b: Buffer, length: number): Buffer {
   const out = Buffer.alloc(length);
   b.copy(out, 0, 0, Math.min(length, b.length));
   return out;
+}
+
+export interface Screened {
+  /** Indexes of the instances that go into the response. */
+  keep: number[];
+  refused: Array<{ sopUid: string; reason: string }>;
+}
+
+/**
+ * The status of a multipart retrieve is sent before its first part (PS3.18
+ * §8.7, §10.4.3), so every instance to be re-encoded is checked first: its
+ * header, frame table and first frame are read and decoded. Those that fail
+ * are left out, and the caller answers 406 when none is left or lists them in
+ * a Warning header (`refusedWarning`). The check decodes each first frame
+ * once more; only a later frame of a multi-frame instance can still fail
+ * mid-stream, and that response is then cut short (never a silent omission).
+ */
+export async function screenReencodings(records: InstanceRecord[], plans: Plan[], access: InstanceAccess): Promise<Screened> {
+  const out: Screened = { keep: [], refused: [] };
+  for (const [i, rec] of records.entries()) {
+    const reason = plans[i].kind === 'explicit-le' ? await reencodingProblem(rec, access) : undefined;
+    if (reason) out.refused.push({ sopUid: rec.sopUid, reason });
+    else out.keep.push(i);
+  }
+  return out;
+}
+
+async function reencodingProblem(rec: InstanceRecord, access: InstanceAccess): Promise<string | undefined> {
+  try {
+    const h = (await access.open(rec)).header;
+    if (!h.reachedPixelData || !isEncapsulated(h.transferSyntaxUid)) return undefined;
+    const view = await access.pixels(rec);
+    await decodeFrame(view.tsUid, await readFrame(view.layout, 0, view.read), view.info, view.decodeLimit);
+    return undefined;
+  } catch (err) {
+    if (!isPixelProblem(err)) throw err; // storage failures are not about this instance's content
+    return (err as Error).message;
+  }
+}
+
+function isPixelProblem(err: unknown): boolean {
+  if (err instanceof AppError) return err.kind === 'not-acceptable';
+  return [DecodeError, UnsupportedCodecError, EncapsulationError, FrameError, ImageInfoError].some((E) => err instanceof E);
+}
+
+/** Instances named in the Warning header; a header must stay well under the usual 8-16 KiB limits. */
+const WARNING_LIST_MAX = 20;
+
+/** Warning header (RFC 9111 §5.5, code 299 as PS3.18 uses it) naming the instances left out. */
+export function refusedWarning(refused: Screened['refused']): string {
+  const shown = refused.slice(0, WARNING_LIST_MAX).map((r) => `${r.sopUid} (${r.reason.replace(/["\\]/g, "'")})`);
+  if (refused.length > WARNING_LIST_MAX) shown.push(`and ${refused.length - WARNING_LIST_MAX} more`);
+  return `299 - "${refused.length} instance(s) cannot be re-encoded as ${TS.ExplicitLE} and are not in the response: ${shown.join('; ')}"`;
 }
