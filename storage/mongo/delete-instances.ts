@@ -1,7 +1,9 @@
 import type { InstanceScope } from '../index-store.js';
 import type { InstanceRecord } from '../model.js';
 import type { Collections } from './collections.js';
-import { docToInstance, type InstanceDoc } from './documents.js';
+import { docToInstance, readParents, type InstanceDoc, type ParentTerms } from './documents.js';
+import { findInstanceDocs } from './find-by-id.js';
+import { recordId } from './record-ids.js';
 import { termValues } from './terms.js';
 
 /**
@@ -14,39 +16,40 @@ import { termValues } from './terms.js';
  * parent counts that recount() repairs.
  */
 export async function deleteInstances(c: Collections, s: InstanceScope): Promise<InstanceRecord[]> {
-  const filter: Record<string, string> = { tenant: s.tenant, studyUid: s.studyUid };
-  if (s.seriesUid) filter.seriesUid = s.seriesUid;
-  if (s.sopUid) filter.sopUid = s.sopUid;
-  const docs = await c.instances.find(filter).toArray();
+  const docs = await findInstanceDocs(c, s);
   if (docs.length === 0) return [];
-  await c.instances.deleteMany({ _id: { $in: docs.map((d) => d._id!) } });
-  const left = await c.instances.find({ tenant: s.tenant, studyUid: s.studyUid }, { projection: { seriesUid: 1, parents: 1 } }).toArray();
+  // By `_id` alone when there is one (record-ids.ts: the one filter FerretDB does not scan for).
+  await (docs.length === 1 ? c.instances.deleteOne({ _id: docs[0]._id }) : c.instances.deleteMany({ _id: { $in: docs.map((d) => d._id) } }));
+  const rest = await c.instances.find({ tenant: s.tenant, studyUid: s.studyUid }, { projection: { seriesUid: 1, parents: 1 } }).toArray();
+  const left = rest.map((d) => ({ seriesUid: d.seriesUid, parents: readParents(d) }));
   for (const seriesUid of new Set(docs.map((d) => d.seriesUid))) await rebuildSeries(c, s.tenant, seriesUid, left.filter((d) => d.seriesUid === seriesUid));
   await rebuildStudy(c, s.tenant, s.studyUid, left);
   return docs.map(docToInstance);
 }
 
-type Remaining = Pick<InstanceDoc, 'seriesUid' | 'parents'>[];
+type Remaining = Array<Pick<InstanceDoc, 'seriesUid'> & { parents: ParentTerms }>;
 
 async function rebuildSeries(c: Collections, tenant: string, seriesUid: string, left: Remaining): Promise<void> {
+  const _id = recordId(tenant, seriesUid);
   if (left.length === 0) {
-    await c.series.deleteOne({ tenant, seriesUid });
+    await c.series.deleteOne({ _id });
     return;
   }
   const t = union(left.map((d) => d.parents.seriesTerms));
-  await c.series.updateOne({ tenant, seriesUid }, { $set: { numInstances: left.length, t } });
+  await c.series.updateOne({ _id }, { $set: { numInstances: left.length, t } });
 }
 
 async function rebuildStudy(c: Collections, tenant: string, studyUid: string, left: Remaining): Promise<void> {
+  const _id = recordId(tenant, studyUid);
   if (left.length === 0) {
-    await c.studies.deleteOne({ tenant, studyUid });
+    await c.studies.deleteOne({ _id });
     return;
   }
   const modalities: string[] = [];
   for (const d of left) for (const m of termValues(d.parents.seriesTerms, 'Modality')) if (!modalities.includes(m)) modalities.push(m);
   const numSeries = new Set(left.map((d) => d.seriesUid)).size;
   const t = union(left.map((d) => d.parents.studyTerms));
-  await c.studies.updateOne({ tenant, studyUid }, { $set: { numInstances: left.length, numSeries, modalities, t } });
+  await c.studies.updateOne({ _id }, { $set: { numInstances: left.length, numSeries, modalities, t } });
 }
 
 function union(lists: string[][]): string[] {

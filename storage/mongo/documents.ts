@@ -1,5 +1,5 @@
-import type { ObjectId } from 'mongodb';
 import type { InstanceRecord, SeriesRecord, StudyRecord } from '../model.js';
+import { recordId } from './record-ids.js';
 import { encodeTerms } from './terms.js';
 
 /**
@@ -8,9 +8,11 @@ import { encodeTerms } from './terms.js';
  * round-trips exactly like the embedded index, and client data can never hit
  * FerretDB 1.x document limits (no nested arrays, NaN or NUL; -0 turned to 0).
  * `seq` orders records inserted with equal sort keys (see nextSeq).
+ * `_id` is recordId(tenant, UID) of the level (see record-ids.ts); databases
+ * written before that had ObjectIds and are converted once by migrate.ts.
  */
 export interface InstanceDoc {
-  _id?: ObjectId;
+  _id: string;
   tenant: string;
   studyUid: string;
   seriesUid: string;
@@ -25,12 +27,33 @@ export interface InstanceDoc {
   seq: number;
   storedAt: string;
   t: string[];
-  /** What this instance adds to its series and study, kept so recount() can rebuild either after a crash. */
-  parents: { seriesTerms: string[]; studyTerms: string[]; seriesSortKey: string; studySortKey: string };
+  /**
+   * What this instance adds to its series and study, kept so recount() can
+   * rebuild either after a crash: ParentTerms as JSON text. Never queried, and
+   * as text it costs FerretDB one string to decode instead of ~60 array
+   * elements on every scan of the collection (earlier documents hold the
+   * object itself; readParents accepts both).
+   */
+  parents: string | ParentTerms;
+}
+
+export interface ParentTerms {
+  seriesTerms: string[];
+  studyTerms: string[];
+  seriesSortKey: string;
+  studySortKey: string;
+}
+
+export function readParents(d: Pick<InstanceDoc, 'parents'>): ParentTerms {
+  return typeof d.parents === 'string' ? JSON.parse(d.parents) : d.parents;
+}
+
+export function writeParents(p: ParentTerms): string {
+  return JSON.stringify(p);
 }
 
 export interface SeriesDoc {
-  _id?: ObjectId;
+  _id: string;
   tenant: string;
   studyUid: string;
   seriesUid: string;
@@ -43,7 +66,7 @@ export interface SeriesDoc {
 }
 
 export interface StudyDoc {
-  _id?: ObjectId;
+  _id: string;
   tenant: string;
   studyUid: string;
   attrs: string;
@@ -80,18 +103,23 @@ export function nextSeq(): number {
 
 export function toInstanceDoc(rec: InstanceRecord, seq: number): InstanceDoc {
   return {
+    _id: recordId(rec.tenant, rec.sopUid),
     tenant: rec.tenant,
     studyUid: rec.studyUid,
     seriesUid: rec.seriesUid,
     sopUid: rec.sopUid,
     ...instanceContent(rec),
     seq,
-    parents: {
-      seriesTerms: encodeTerms(rec.terms.series),
-      studyTerms: encodeTerms(rec.terms.study),
-      seriesSortKey: rec.sortKeys.series,
-      studySortKey: rec.sortKeys.study,
-    },
+    parents: writeParents(parentTerms(rec)),
+  };
+}
+
+export function parentTerms(rec: InstanceRecord): ParentTerms {
+  return {
+    seriesTerms: encodeTerms(rec.terms.series),
+    studyTerms: encodeTerms(rec.terms.study),
+    seriesSortKey: rec.sortKeys.series,
+    studySortKey: rec.sortKeys.study,
   };
 }
 

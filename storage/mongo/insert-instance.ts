@@ -1,8 +1,9 @@
 import { AppError } from '../errors.js';
 import type { DuplicatePolicy, InsertOutcome, InstanceRecord } from '../model.js';
 import type { Collections } from './collections.js';
-import { docToInstance, instanceContent, nextSeq, toInstanceDoc } from './documents.js';
+import { docToInstance, instanceContent, nextSeq, parentTerms, toInstanceDoc, writeParents, type SeriesDoc } from './documents.js';
 import { isDuplicateKey, retryTransient } from './mongo-errors.js';
+import { recordId } from './record-ids.js';
 import { encodeTerms } from './terms.js';
 
 /** Retries for writes that lost a race (a concurrent upsert or overwrite); each retry sees the winner's result. */
@@ -12,11 +13,15 @@ const MAX_RACES = 5;
  * Inserts an instance without multi-document transactions (FerretDB 1.x has
  * none), in an order where every step is single-document atomic:
  *
- *   1. insert the instance: the unique {tenant, sopUid} index decides duplicates;
- *   2. upsert the series: $inc numInstances, $addToSet terms;
+ *   1. insert the instance: its `_id` (and the unique {tenant, sopUid} index)
+ *      decides duplicates;
+ *   2. insert the series, or update it: $inc numInstances, $addToSet terms;
  *   3. upsert the study: $inc numInstances, numSeries only when step 2 created
  *      the series, $addToSet modalities and terms;
  *   4. delete the pending entry.
+ *
+ * Every read and write names its document by `_id` alone (record-ids.ts: the
+ * only filter FerretDB 1.24 does not answer with a scan of the collection).
  *
  * Each step is one atomic update on MongoDB, so counts stay exact under any
  * interleaving there, across processes too. FerretDB 1.24 loses concurrent
@@ -44,7 +49,7 @@ export async function insertInstance(c: Collections, rec: InstanceRecord, policy
     }
     let newSeries: boolean;
     try {
-      newSeries = await upsertSeries(c, rec);
+      newSeries = await addToSeries(c, rec);
     } catch (err) {
       // Undo step 1 so the instance is not left in a study its series does not belong to.
       // (After any other failure the write may have happened: leave it to recount().)
@@ -67,62 +72,85 @@ export async function insertInstance(c: Collections, rec: InstanceRecord, policy
  * study lock orders them). Undefined means "lost a race, try again".
  */
 async function onExisting(c: Collections, rec: InstanceRecord, policy: DuplicatePolicy): Promise<InsertOutcome | undefined> {
-  const found = await c.instances.findOne({ tenant: rec.tenant, sopUid: rec.sopUid });
+  const found = await c.instances.findOne({ _id: recordId(rec.tenant, rec.sopUid) });
   if (!found) return undefined;
   const existing = docToInstance(found);
   const sameSeries = existing.studyUid === rec.studyUid && existing.seriesUid === rec.seriesUid;
   if (policy !== 'overwrite' || !sameSeries || existing.sha256 === rec.sha256) return { kind: 'duplicate', existing };
-  const parents = toInstanceDoc(rec, 0).parents;
+  // Two conditions: a scan on FerretDB, but only for an overwrite with different bytes.
   const replaced = await c.instances.updateOne(
     { _id: found._id, blobKey: found.blobKey },
-    { $set: { ...instanceContent(rec), parents } },
+    { $set: { ...instanceContent(rec), parents: writeParents(parentTerms(rec)) } },
   );
   if (replaced.matchedCount === 0) return undefined;
   await c.pending.deleteOne({ _id: rec.blobKey });
   return { kind: 'replaced', previous: existing };
 }
 
-/** True when this call created the series. */
-async function upsertSeries(c: Collections, rec: InstanceRecord): Promise<boolean> {
-  const filter = { tenant: rec.tenant, seriesUid: rec.seriesUid, studyUid: rec.studyUid };
-  const update = {
-    $setOnInsert: { attrs: JSON.stringify(rec.attrs), sortKey: rec.sortKeys.series, seq: nextSeq() },
-    $inc: { numInstances: 1 },
-    $set: { updatedAt: rec.storedAt },
-    $addToSet: { t: { $each: encodeTerms(rec.terms.series) } },
-  };
-  return upsert(async () => (await c.series.updateOne(filter, update, { upsert: true })).upsertedCount === 1, async () => {
-    const other = await c.series.findOne({ tenant: rec.tenant, seriesUid: rec.seriesUid }, { projection: { studyUid: 1 } });
-    if (other && other.studyUid !== rec.studyUid) {
+/**
+ * True when this call created the series. Read first, then insert or update
+ * by `_id`: a filter on {_id, studyUid} would be a scan on FerretDB, and an
+ * upsert by `_id` alone could add to a series of another study before the
+ * check. A series UID names one series per tenant, so a document of another
+ * study is a conflict. Two inserts of one new series race on the unique
+ * `_id`: the loser reads again and takes the update path.
+ */
+async function addToSeries(c: Collections, rec: InstanceRecord): Promise<boolean> {
+  const _id = recordId(rec.tenant, rec.seriesUid);
+  for (let race = 0; race < MAX_RACES; race++) {
+    const existing = await c.series.findOne({ _id }, { projection: { studyUid: 1 } });
+    if (existing && existing.studyUid !== rec.studyUid) {
       throw new AppError('conflict', `Series ${rec.seriesUid} already belongs to another study`, 'series-in-other-study');
     }
-  });
+    if (existing) {
+      const update = {
+        $inc: { numInstances: 1 },
+        $set: { updatedAt: rec.storedAt },
+        $addToSet: { t: { $each: encodeTerms(rec.terms.series) } },
+      };
+      if ((await retryTransient(() => c.series.updateOne({ _id }, update))).matchedCount === 1) return false;
+      continue; // deleted in between: create it
+    }
+    try {
+      await retryTransient(() => c.series.insertOne(newSeries(_id, rec)));
+      return true;
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+    }
+  }
+  throw new AppError('conflict', `Series ${rec.seriesUid} is being written concurrently`, 'concurrent-write');
+}
+
+function newSeries(_id: string, rec: InstanceRecord): SeriesDoc {
+  return {
+    _id, tenant: rec.tenant, studyUid: rec.studyUid, seriesUid: rec.seriesUid,
+    attrs: JSON.stringify(rec.attrs), sortKey: rec.sortKeys.series, seq: nextSeq(),
+    numInstances: 1, updatedAt: rec.storedAt, t: encodeTerms(rec.terms.series),
+  };
 }
 
 async function upsertStudy(c: Collections, rec: InstanceRecord, newSeries: boolean): Promise<void> {
-  const filter = { tenant: rec.tenant, studyUid: rec.studyUid };
+  const filter = { _id: recordId(rec.tenant, rec.studyUid) };
   const update = {
-    $setOnInsert: { attrs: JSON.stringify(rec.attrs), sortKey: rec.sortKeys.study, seq: nextSeq() },
+    $setOnInsert: { tenant: rec.tenant, studyUid: rec.studyUid, attrs: JSON.stringify(rec.attrs), sortKey: rec.sortKeys.study, seq: nextSeq() },
     $inc: { numInstances: 1, numSeries: newSeries ? 1 : 0 },
     $set: { updatedAt: rec.storedAt },
     $addToSet: { modalities: { $each: rec.terms.series.Modality ?? [] }, t: { $each: encodeTerms(rec.terms.study) } },
   };
-  await upsert(async () => (await c.studies.updateOne(filter, update, { upsert: true })).upsertedCount === 1, async () => {});
+  await upsert(async () => (await c.studies.updateOne(filter, update, { upsert: true })).upsertedCount === 1);
 }
 
 /**
  * Two upserts of the same new document race: both try to insert, and the
  * unique index fails one with E11000. MongoDB retries that server-side,
  * FerretDB does not, so retry here: the second attempt takes the update path.
- * `onDuplicate` may throw when the duplicate is a real conflict.
  */
-async function upsert(run: () => Promise<boolean>, onDuplicate: () => Promise<void>): Promise<boolean> {
+async function upsert(run: () => Promise<boolean>): Promise<boolean> {
   for (let race = 0; ; race++) {
     try {
       return await retryTransient(run);
     } catch (err) {
       if (!isDuplicateKey(err) || race >= MAX_RACES) throw err;
-      await onDuplicate();
     }
   }
 }

@@ -1,13 +1,16 @@
-import { MongoClient, type Collection, type Filter } from 'mongodb';
+import { MongoClient, type Collection } from 'mongodb';
 import type { IndexStore, InstanceScope, PendingBlob, PrefixedTerms } from '../index-store.js';
 import type {
   DuplicatePolicy, InsertOutcome, InstanceRecord, LevelQuery, LevelRecord, QueryLevel, QueryPage, SeriesRecord, StudyRecord,
 } from '../model.js';
 import { collections, ensureIndexes, type Collections } from './collections.js';
-import { RECORD_PROJECTION, docToInstance, docToSeries, docToStudy, type InstanceDoc } from './documents.js';
+import { RECORD_PROJECTION, docToInstance, docToSeries, docToStudy } from './documents.js';
+import { ORDER, findInstanceDocs, queryByIds } from './find-by-id.js';
 import { insertInstance } from './insert-instance.js';
 import { KeyedLock } from './keyed-lock.js';
-import { mapMongoError, retryTransient } from './mongo-errors.js';
+import { migrateIds } from './migrate-ids.js';
+import { isDuplicateKey, mapMongoError, retryTransient } from './mongo-errors.js';
+import { recordId } from './record-ids.js';
 import { recount } from './recount.js';
 import { deleteInstances } from './delete-instances.js';
 import { replacePrefixedTerms } from './replace-terms.js';
@@ -15,15 +18,9 @@ import { termsFilter } from './terms.js';
 
 const COLLECTION = { study: 'studies', series: 'series', instance: 'instances' } as const;
 const CONVERT: Record<QueryLevel, (d: any) => LevelRecord> = { study: docToStudy, series: docToSeries, instance: docToInstance };
-/** Studies newest first, series and instances by number; `seq` (insertion order) breaks ties, as `id` does in SQLite. */
-const ORDER = {
-  study: { sortKey: -1, seq: -1 },
-  series: { sortKey: 1, seq: 1 },
-  instance: { sortKey: 1, seq: 1 },
-} as const;
 
-/** JSON, so no tenant/UID pair can collide with another. */
-const studyKey = (tenant: string, studyUid: string) => JSON.stringify([tenant, studyUid]);
+/** The per-study lock key: the study's `_id`. */
+const studyKey = recordId;
 
 export interface MongoIndexStoreOptions {
   /** How long an operation waits for a reachable server before failing as 'unavailable'. */
@@ -42,7 +39,10 @@ export interface MongoIndexStoreOptions {
  * because FerretDB loses concurrent updates of a document (keyed-lock.ts),
  * and search terms use only operators both servers evaluate alike (terms.ts).
  * Collections: studies, series, instances, pending; every document carries
- * its tenant and every query filters on it.
+ * its tenant and every query filters on it. Single records are read and
+ * written by `_id` alone (record-ids.ts), the one filter FerretDB 1.24 does
+ * not answer with a decode of every document; queries and listings of a
+ * series or study still scan there (and use the indexes on MongoDB).
  */
 export class MongoIndexStore implements IndexStore {
   private readonly studyLock = new KeyedLock();
@@ -60,8 +60,10 @@ export class MongoIndexStore implements IndexStore {
     });
     try {
       await client.connect();
-      const c = collections(client.db(database));
+      const db = client.db(database);
+      const c = collections(db);
       await ensureIndexes(c);
+      await migrateIds(db, c);
       return new MongoIndexStore(client, c);
     } catch (err) {
       await client.close().catch(() => {});
@@ -69,9 +71,15 @@ export class MongoIndexStore implements IndexStore {
     }
   }
 
+  /** Blob keys are new almost always: a plain insert (no read first), a replace when the key was there. */
   addPending(p: PendingBlob): Promise<void> {
     return this.run(async () => {
-      await retryTransient(() => this.c.pending.replaceOne({ _id: p.blobKey }, { tenant: p.tenant, startedAt: p.startedAt }, { upsert: true }));
+      try {
+        await retryTransient(() => this.c.pending.insertOne({ _id: p.blobKey, tenant: p.tenant, startedAt: p.startedAt }));
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+        await retryTransient(() => this.c.pending.replaceOne({ _id: p.blobKey }, { tenant: p.tenant, startedAt: p.startedAt }, { upsert: true }));
+      }
     });
   }
 
@@ -116,31 +124,30 @@ export class MongoIndexStore implements IndexStore {
   }
 
   findInstances(s: InstanceScope): Promise<InstanceRecord[]> {
-    return this.run(async () => {
-      const filter: Filter<InstanceDoc> = { tenant: s.tenant, studyUid: s.studyUid };
-      if (s.seriesUid) filter.seriesUid = s.seriesUid;
-      if (s.sopUid) filter.sopUid = s.sopUid;
-      const docs = await this.c.instances.find(filter, { projection: RECORD_PROJECTION }).sort(ORDER.instance).toArray();
-      return docs.map(docToInstance);
-    });
+    return this.run(async () => (await findInstanceDocs(this.c, s, RECORD_PROJECTION)).map(docToInstance));
   }
 
   getStudy(tenant: string, studyUid: string): Promise<StudyRecord | undefined> {
     return this.run(async () => {
-      const doc = await this.c.studies.findOne({ tenant, studyUid }, { projection: RECORD_PROJECTION });
+      const doc = await this.c.studies.findOne({ _id: recordId(tenant, studyUid) }, { projection: RECORD_PROJECTION });
       return doc ? docToStudy(doc) : undefined;
     });
   }
 
   getSeries(tenant: string, studyUid: string, seriesUid: string): Promise<SeriesRecord | undefined> {
     return this.run(async () => {
-      const doc = await this.c.series.findOne({ tenant, studyUid, seriesUid }, { projection: RECORD_PROJECTION });
-      return doc ? docToSeries(doc) : undefined;
+      const doc = await this.c.series.findOne({ _id: recordId(tenant, seriesUid) }, { projection: RECORD_PROJECTION });
+      return doc && doc.studyUid === studyUid ? docToSeries(doc) : undefined;
     });
   }
 
   query(q: LevelQuery): Promise<QueryPage<LevelRecord>> {
     return this.run(async () => {
+      const byIds = await queryByIds(this.c, q);
+      if (byIds) {
+        const records = byIds.slice(q.offset, q.offset + q.limit + 1).map(CONVERT[q.level]);
+        return { records: records.slice(0, q.limit), more: records.length > q.limit };
+      }
       const scope: Record<string, string> = { tenant: q.tenant };
       if (q.studyUid) scope.studyUid = q.studyUid;
       if (q.seriesUid && q.level === 'instance') scope.seriesUid = q.seriesUid;

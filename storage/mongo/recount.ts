@@ -1,19 +1,19 @@
-import type { ObjectId } from 'mongodb';
 import type { Collections } from './collections.js';
-import { nextSeq } from './documents.js';
+import { nextSeq, readParents } from './documents.js';
+import { recordId } from './record-ids.js';
 import { termValues } from './terms.js';
 
 interface SeriesTally {
   seriesUid: string;
   count: number;
-  firstId: ObjectId;
+  firstId: string;
   sortKey: string;
   terms: Set<string>;
 }
 
 interface StudyTally {
   series: Map<string, SeriesTally>;
-  firstId?: ObjectId;
+  firstId?: string;
   sortKey: string;
   terms: Set<string>;
   modalities: string[];
@@ -34,26 +34,28 @@ export async function recount(c: Collections, tenant: string, studyUid: string):
   }
   await c.series.updateMany({ tenant, studyUid, seriesUid: { $nin: [...tally.series.keys()] } }, { $set: { numInstances: 0 } });
   const numSeries = await c.series.countDocuments({ tenant, studyUid });
-  const exists = await c.studies.findOne({ tenant, studyUid }, { projection: { _id: 1 } });
+  const _id = recordId(tenant, studyUid);
+  const exists = await c.studies.findOne({ _id }, { projection: { _id: 1 } });
   if (!exists && !tally.firstId) return;
   const update: Record<string, unknown> = {
     $set: { numInstances, numSeries, modalities: tally.modalities },
     $addToSet: { t: { $each: [...tally.terms] } },
   };
-  if (!exists) update.$setOnInsert = await createdFields(c, tally.firstId!, tally.sortKey);
-  await c.studies.updateOne({ tenant, studyUid }, update, { upsert: !exists });
+  if (!exists) update.$setOnInsert = { tenant, studyUid, ...await createdFields(c, tally.firstId!, tally.sortKey) };
+  await c.studies.updateOne({ _id }, update, { upsert: !exists });
 }
 
 /** False when the series belongs to another study (stray instances of an interrupted conflicting insert). */
 async function repairSeries(c: Collections, tenant: string, studyUid: string, s: SeriesTally): Promise<boolean> {
-  const existing = await c.series.findOne({ tenant, seriesUid: s.seriesUid }, { projection: { studyUid: 1 } });
+  const _id = recordId(tenant, s.seriesUid);
+  const existing = await c.series.findOne({ _id }, { projection: { studyUid: 1 } });
   if (existing && existing.studyUid !== studyUid) return false;
   const update: Record<string, unknown> = {
     $set: { numInstances: s.count },
     $addToSet: { t: { $each: [...s.terms] } },
   };
-  if (!existing) update.$setOnInsert = await createdFields(c, s.firstId, s.sortKey);
-  await c.series.updateOne({ tenant, seriesUid: s.seriesUid, studyUid }, update, { upsert: !existing });
+  if (!existing) update.$setOnInsert = { tenant, studyUid, seriesUid: s.seriesUid, ...await createdFields(c, s.firstId, s.sortKey) };
+  await c.series.updateOne({ _id }, update, { upsert: !existing });
   return true;
 }
 
@@ -62,7 +64,8 @@ async function tallyInstances(c: Collections, tenant: string, studyUid: string):
   const cursor = c.instances
     .find({ tenant, studyUid }, { projection: { seriesUid: 1, parents: 1 } })
     .sort({ seq: 1 });
-  for await (const d of cursor) {
+  for await (const doc of cursor) {
+    const d = { _id: doc._id, seriesUid: doc.seriesUid, parents: readParents(doc) };
     study.firstId ??= d._id;
     if (study.series.size === 0) study.sortKey = d.parents.studySortKey;
     let s = study.series.get(d.seriesUid);
@@ -79,7 +82,7 @@ async function tallyInstances(c: Collections, tenant: string, studyUid: string):
 }
 
 /** What the insert's $setOnInsert would have written, taken from the first instance. */
-async function createdFields(c: Collections, firstId: ObjectId, sortKey: string) {
+async function createdFields(c: Collections, firstId: string, sortKey: string) {
   const first = await c.instances.findOne({ _id: firstId }, { projection: { attrs: 1, storedAt: 1 } });
   return { attrs: first?.attrs ?? '{}', sortKey, seq: nextSeq(), updatedAt: first?.storedAt ?? new Date().toISOString() };
 }

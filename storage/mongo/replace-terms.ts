@@ -1,5 +1,7 @@
 import type { PrefixedTerms } from '../index-store.js';
 import type { Collections } from './collections.js';
+import { readParents, writeParents } from './documents.js';
+import { recordId } from './record-ids.js';
 import { encodeTerms } from './terms.js';
 
 /**
@@ -16,29 +18,34 @@ export async function replacePrefixedTerms(c: Collections, tenant: string, study
   const series = new Set<string>();
   const keep = (encoded: string[] | undefined) => (encoded ?? []).filter((e) => !e.startsWith(prefix));
   for (const u of updates) {
-    const doc = await c.instances.findOne({ tenant, studyUid, sopUid: u.sopUid }, { projection: { t: 1, parents: 1, seriesUid: 1 } });
-    if (!doc) {
+    const doc = await c.instances.findOne({ _id: recordId(tenant, u.sopUid) }, { projection: { t: 1, parents: 1, studyUid: 1, seriesUid: 1 } });
+    if (!doc || doc.studyUid !== studyUid) {
       missing.push(u.sopUid);
       continue;
     }
+    const parents = readParents(doc);
     await c.instances.updateOne({ _id: doc._id }, {
       $set: {
         t: [...keep(doc.t), ...encodeTerms(u.terms.instance)],
-        'parents.seriesTerms': [...keep(doc.parents.seriesTerms), ...encodeTerms(u.terms.series)],
-        'parents.studyTerms': [...keep(doc.parents.studyTerms), ...encodeTerms(u.terms.study)],
+        parents: writeParents({
+          ...parents,
+          seriesTerms: [...keep(parents.seriesTerms), ...encodeTerms(u.terms.series)],
+          studyTerms: [...keep(parents.studyTerms), ...encodeTerms(u.terms.study)],
+        }),
       },
     });
     series.add(doc.seriesUid);
   }
   if (series.size === 0) return missing;
-  const all = await c.instances.find({ tenant, studyUid }, { projection: { seriesUid: 1, parents: 1 } }).toArray();
+  const rest = await c.instances.find({ tenant, studyUid }, { projection: { seriesUid: 1, parents: 1 } }).toArray();
+  const all = rest.map((d) => ({ seriesUid: d.seriesUid, parents: readParents(d) }));
   for (const seriesUid of series) {
-    const doc = await c.series.findOne({ tenant, seriesUid }, { projection: { t: 1 } });
+    const doc = await c.series.findOne({ _id: recordId(tenant, seriesUid) }, { projection: { t: 1 } });
     if (!doc) continue;
     const prefixed = all.filter((d) => d.seriesUid === seriesUid).flatMap((d) => d.parents.seriesTerms.filter((e) => e.startsWith(prefix)));
     await c.series.updateOne({ _id: doc._id }, { $set: { t: [...new Set([...keep(doc.t), ...prefixed])] } });
   }
-  const study = await c.studies.findOne({ tenant, studyUid }, { projection: { t: 1 } });
+  const study = await c.studies.findOne({ _id: recordId(tenant, studyUid) }, { projection: { t: 1 } });
   if (study) {
     const prefixed = all.flatMap((d) => d.parents.studyTerms.filter((e) => e.startsWith(prefix)));
     await c.studies.updateOne({ _id: study._id }, { $set: { t: [...new Set([...keep(study.t), ...prefixed])] } });

@@ -9,8 +9,9 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it, test } from 'node:test';
 import { MongoClient, type Db } from 'mongodb';
 import { AppError } from '../../storage/errors.js';
-import { nextSeq, toInstanceDoc } from '../../storage/mongo/documents.js';
+import { nextSeq, toInstanceDoc, type InstanceDoc } from '../../storage/mongo/documents.js';
 import { MongoIndexStore } from '../../storage/mongo/mongo-index-store.js';
+import { recordId } from '../../storage/mongo/record-ids.js';
 import { describeIndexStoreContract } from './index-store.contract.js';
 import { freshTenant, insertAll, instance, matching } from './index-fixtures.js';
 
@@ -78,7 +79,7 @@ describe('MongoIndexStore specifics', () => {
     // Crashed inserts: only step 1 (the instance document) happened, in a new series and in a new study.
     const crashedSeries = instance({ tenant: t, study: '1', series: '1.2', sop: '1.2.1', modality: 'MR' });
     const crashedStudy = instance({ tenant: t, study: '2', series: '2.1', sop: '2.1.1', patientName: 'CRASH^ED' });
-    for (const r of [crashedSeries, crashedStudy]) await raw.db.collection('instances').insertOne(toInstanceDoc(r, nextSeq()));
+    for (const r of [crashedSeries, crashedStudy]) await raw.db.collection<InstanceDoc>('instances').insertOne(toInstanceDoc(r, nextSeq()));
 
     assert.equal((await store.getStudy(t, '1'))?.numInstances, 1);
     assert.equal(await store.getStudy(t, '2'), undefined);
@@ -99,6 +100,67 @@ describe('MongoIndexStore specifics', () => {
     // Search terms came back too.
     assert.deepEqual(await matching(store, { tenant: t, level: 'study', conditions: [{ key: 'PatientName', op: 'any', values: ['CRASH^ED'] }] }), ['2']);
     assert.deepEqual(await matching(store, { tenant: t, level: 'series', conditions: [{ key: 'Modality', op: 'any', values: ['MR'] }] }), ['1.2']);
+  });
+
+  it('keys studies, series and instances by tenant and UID, so single records are read by _id alone', async () => {
+    const t = freshTenant();
+    await insertAll(store, [instance({ tenant: t, study: '1', series: '1.1', sop: '1.1.1' })]);
+    for (const [collection, uid] of [['studies', '1'], ['series', '1.1'], ['instances', '1.1.1']]) {
+      const docs = await raw.db.collection(collection).find({ tenant: t }).toArray();
+      assert.deepEqual(docs.map((d) => d._id), [recordId(t, uid)], collection);
+    }
+    assert.equal(typeof (await raw.db.collection('instances').findOne({ tenant: t }))?.parents, 'string');
+  });
+
+  it('converts an index written with ObjectId _ids on connect, finishing a move a crash interrupted', async () => {
+    const legacyName = database('legacy');
+    const legacy = await openRaw(legacyName);
+    try {
+      const t = freshTenant();
+      const a = instance({ tenant: t, study: '1', series: '1.1', sop: '1.1.1' });
+      const b = instance({ tenant: t, study: '1', series: '1.2', sop: '1.2.1', modality: 'MR' });
+      const first = await MongoIndexStore.connect(url!, legacyName);
+      await insertAll(first, [a, b]);
+      await first.close();
+      // Back to the earlier shape: ObjectId _ids, `parents` as an object, no schema marker.
+      for (const name of ['studies', 'series', 'instances']) {
+        const col = legacy.db.collection(name);
+        for (const { _id, ...rest } of await col.find({}).toArray()) {
+          await col.deleteOne({ _id });
+          if (name === 'instances') rest.parents = JSON.parse(rest.parents);
+          await col.insertOne(rest);
+        }
+      }
+      await legacy.db.collection('index_meta').deleteMany({});
+      // A crash after journaling b's move and deleting its old document, before inserting the new one.
+      const oldB = await legacy.db.collection('instances').findOne({ sopUid: '1.2.1' });
+      const newId = recordId(t, '1.2.1');
+      await legacy.db.collection<{ _id: string; collection: string; doc: unknown }>('index_migration').insertOne({ _id: `instances:${newId}`, collection: 'instances', doc: { ...oldB, _id: newId } });
+      await legacy.db.collection('instances').deleteOne({ _id: oldB!._id });
+
+      const store2 = await MongoIndexStore.connect(url!, legacyName);
+      try {
+        for (const name of ['studies', 'series', 'instances']) {
+          const ids = (await legacy.db.collection(name).find({}).toArray()).map((d) => d._id);
+          assert.ok(ids.length > 0 && ids.every((id) => typeof id === 'string'), `${name}: ${ids}`);
+        }
+        assert.equal(await legacy.db.collection('index_migration').countDocuments({}), 0);
+        const study = await store2.getStudy(t, '1');
+        assert.deepEqual([study?.numSeries, study?.numInstances, [...(study?.modalities ?? [])].sort()], [2, 2, ['CT', 'MR']]);
+        assert.equal((await store2.getSeries(t, '1', '1.2'))?.numInstances, 1);
+        assert.deepEqual((await store2.findInstances({ tenant: t, studyUid: '1', sopUid: '1.2.1' })).map((r) => r.blobKey), [b.blobKey]);
+        assert.deepEqual(await matching(store2, { tenant: t, level: 'instance', conditions: [{ key: 'SOPInstanceUID', op: 'any', values: ['1.1.1'] }] }), ['1.1.1']);
+        // Earlier `parents` objects still serve a delete's rebuild.
+        await store2.deleteInstances({ tenant: t, studyUid: '1', seriesUid: '1.2' });
+        assert.deepEqual((await store2.getStudy(t, '1'))?.modalities, ['CT']);
+        assert.equal((await store2.insertInstance(a, 'reject')).kind, 'duplicate');
+      } finally {
+        await store2.close();
+      }
+    } finally {
+      await legacy.db.dropDatabase();
+      await legacy.client.close();
+    }
   });
 
   it('maps an unreachable server to AppError unavailable', async () => {

@@ -1,0 +1,79 @@
+import type { InstanceScope } from '../index-store.js';
+import type { LevelQuery, QueryLevel } from '../model.js';
+import type { Collections } from './collections.js';
+import type { InstanceDoc } from './documents.js';
+import { recordId } from './record-ids.js';
+import { SEP } from './terms.js';
+
+/** The UID search key that names one record of each level (its `_id` is recordId(tenant, uid)). */
+const UID_KEY: Record<QueryLevel, string> = { study: 'StudyInstanceUID', series: 'SeriesInstanceUID', instance: 'SOPInstanceUID' };
+/** More UIDs than this in one query are cheaper as one scan than as lookups. */
+const MAX_LOOKUPS = 16;
+
+/** Sort order of each level (see ORDER in mongo-index-store.ts): sortKey, then insertion order. */
+export const ORDER = {
+  study: { sortKey: -1, seq: -1 },
+  series: { sortKey: 1, seq: 1 },
+  instance: { sortKey: 1, seq: 1 },
+} as const;
+
+/**
+ * The instance documents in scope. A scope naming one SOP Instance is one
+ * lookup by `_id` (record-ids.ts: FerretDB scans the collection for any
+ * other filter); the document must then also be in the named study/series.
+ */
+export async function findInstanceDocs(c: Collections, s: InstanceScope, projection?: Record<string, 0>): Promise<InstanceDoc[]> {
+  if (s.sopUid) {
+    const d = await c.instances.findOne({ _id: recordId(s.tenant, s.sopUid) }, { projection });
+    return d && d.studyUid === s.studyUid && (s.seriesUid === undefined || d.seriesUid === s.seriesUid) ? [d] : [];
+  }
+  const filter: Record<string, string> = { tenant: s.tenant, studyUid: s.studyUid };
+  if (s.seriesUid) filter.seriesUid = s.seriesUid;
+  return c.instances.find(filter, { projection }).sort(ORDER.instance).toArray();
+}
+
+interface MatchDoc {
+  _id: string;
+  studyUid: string;
+  seriesUid?: string;
+  sortKey: string;
+  seq: number;
+  t: string[];
+}
+
+/**
+ * QIDO of records named by UID (StudyInstanceUID=…, SOPInstanceUID=…, or the
+ * study of a /studies/{uid} path at study level) as lookups by `_id` instead
+ * of a query, then the remaining conditions checked here. Only when every
+ * condition is a list of values ('any'), which is `t` containing one of
+ * 'key=value' exactly as the query filter has it (terms.ts); undefined
+ * otherwise, and the caller runs the query.
+ */
+export async function queryByIds(c: Collections, q: LevelQuery): Promise<MatchDoc[] | undefined> {
+  let uids: string[] | undefined;
+  for (const cond of q.conditions) {
+    if (cond.op !== 'any' || cond.key.includes(SEP)) return undefined; // the query path handles (and refuses) the rest
+    if (cond.key === UID_KEY[q.level]) uids = uids ? uids.filter((u) => cond.values.includes(u)) : [...new Set(cond.values)];
+  }
+  if (!uids && q.level === 'study' && q.studyUid) uids = [q.studyUid];
+  if (!uids || uids.length > MAX_LOOKUPS) return undefined;
+  const col = c[({ study: 'studies', series: 'series', instance: 'instances' } as const)[q.level]];
+  const found = await Promise.all(uids.map((u) => col.findOne({ _id: recordId(q.tenant, u) }, { projection: { parents: 0 } })));
+  const docs = (found as Array<MatchDoc | null>).filter((d): d is MatchDoc => d !== null && inScope(d, q) && q.conditions.every((cond) => {
+    const wanted = new Set((cond as { values: string[] }).values.map((v) => cond.key + SEP + v));
+    return d.t.some((e) => wanted.has(e));
+  }));
+  return docs.sort(compareBy(q.level));
+}
+
+/** The query's scope as the scan applies it (mongo-index-store.ts query): series only at instance level. */
+function inScope(d: MatchDoc, q: LevelQuery): boolean {
+  if (q.studyUid && d.studyUid !== q.studyUid) return false;
+  return !(q.seriesUid && q.level === 'instance' && d.seriesUid !== q.seriesUid);
+}
+
+/** MongoDB orders strings by their UTF-8 bytes (no collation), so compare those. */
+function compareBy(level: QueryLevel): (a: MatchDoc, b: MatchDoc) => number {
+  const dir = ORDER[level].sortKey;
+  return (a, b) => dir * (Buffer.compare(Buffer.from(a.sortKey), Buffer.from(b.sortKey)) || Math.sign(a.seq - b.seq));
+}

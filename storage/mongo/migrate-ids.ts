@@ -1,0 +1,61 @@
+import type { Collection, Db, Document } from 'mongodb';
+import type { Collections } from './collections.js';
+import { isDuplicateKey } from './mongo-errors.js';
+import { recordId } from './record-ids.js';
+
+/** Index schema 2: studies, series and instances keyed by recordId(tenant, UID) (record-ids.ts). */
+const SCHEMA = { _id: 'index-schema', version: 2 };
+/** Which UID names a document of each collection. */
+const UID_FIELD = { studies: 'studyUid', series: 'seriesUid', instances: 'sopUid' } as const;
+type Level = keyof typeof UID_FIELD;
+const BATCH = 200;
+
+interface MoveDoc {
+  _id: string;
+  collection: Level;
+  doc: Document;
+}
+
+/**
+ * Converts an index written before deterministic `_id`s (schema 1: ObjectIds)
+ * once, on connect; afterwards one lookup of the `index_meta` document. A
+ * document's `_id` cannot change, so each is copied under its new `_id`. The
+ * unique {tenant, uid} indexes forbid old and new side by side, so the copy is
+ * first journaled in `index_migration`, then the old document deleted, then
+ * the new one inserted, then the journal entry dropped: a crash at any point
+ * leaves a journal entry that the next start finishes, and a document is
+ * never lost. Meant to run with one server process (as an upgrade is); a
+ * second one running it concurrently repeats idempotent steps.
+ */
+export async function migrateIds(db: Db, c: Collections): Promise<void> {
+  const meta = db.collection<{ _id: string; version: number }>('index_meta');
+  if (((await meta.findOne({ _id: SCHEMA._id }))?.version ?? 0) >= SCHEMA.version) return;
+  const journal = db.collection<MoveDoc>('index_migration');
+  for (const entry of await journal.find({}).toArray()) await finishMove(c, journal, entry);
+  for (const collection of Object.keys(UID_FIELD) as Level[]) {
+    const col = c[collection] as unknown as Collection<Document>;
+    for (;;) {
+      const batch = await col.find({ _id: { $type: 'objectId' } }).limit(BATCH).toArray();
+      if (batch.length === 0) break;
+      for (const old of batch) {
+        const entry: MoveDoc = { _id: `${collection}:${recordId(old.tenant, old[UID_FIELD[collection]])}`, collection, doc: { ...old, _id: recordId(old.tenant, old[UID_FIELD[collection]]) } };
+        await journal.replaceOne({ _id: entry._id }, entry, { upsert: true });
+        await finishMove(c, journal, entry);
+      }
+    }
+  }
+  await meta.updateOne({ _id: SCHEMA._id }, { $set: { version: SCHEMA.version } }, { upsert: true });
+}
+
+/** Idempotent: drops any other document of the same record, inserts the new one unless there, drops the entry. */
+async function finishMove(c: Collections, journal: Collection<MoveDoc>, entry: MoveDoc): Promise<void> {
+  const col = c[entry.collection] as unknown as Collection<Document>;
+  const uid = UID_FIELD[entry.collection];
+  await col.deleteMany({ tenant: entry.doc.tenant, [uid]: entry.doc[uid], _id: { $ne: entry.doc._id } });
+  try {
+    await col.insertOne(entry.doc);
+  } catch (err) {
+    if (!isDuplicateKey(err)) throw err;
+  }
+  await journal.deleteOne({ _id: entry._id });
+}
