@@ -6,7 +6,7 @@ import type {
 } from '../fhir-store.js';
 import { conditionFilter, encodeIndex, type OutboxDoc, type OwnerDoc, type ResourceDoc, type StudySyncDoc } from './fhir-documents.js';
 import { KeyedLock } from './keyed-lock.js';
-import { mapMongoError } from './mongo-errors.js';
+import { isDuplicateKey, mapMongoError, retryTransient } from './mongo-errors.js';
 import { MongoFhirOutbox } from './mongo-fhir-outbox.js';
 
 interface FhirCollections {
@@ -106,8 +106,7 @@ export class MongoFhirStore implements FhirStore {
       const keep = new Set<string>();
       for (const w of writes) {
         // Owner first: a concurrent replaceOwned of another owner then never deletes what we are writing.
-        const _id = ownerId(tenant, owner, w.type, w.id);
-        await this.c.owners.replaceOne({ _id }, { tenant, owner, type: w.type, id: w.id }, { upsert: true });
+        await this.addOwner(ownerId(tenant, owner, w.type, w.id), { tenant, owner, type: w.type, id: w.id });
         summary[await this.write(tenant, w)]++;
         keep.add(resourceKey(tenant, w.type, w.id));
       }
@@ -215,6 +214,21 @@ export class MongoFhirStore implements FhirStore {
   }
 
   // ---- helpers ----------------------------------------------------------------------------------
+
+  /**
+   * An owner document is a function of its `_id`, so one that exists needs no
+   * write: a read by `_id` first (on FerretDB reads do not queue for the
+   * database's single write lock, writes do), an insert only when missing;
+   * a concurrent insert of the same owner is the same document.
+   */
+  private async addOwner(_id: string, doc: Omit<OwnerDoc, '_id'>): Promise<void> {
+    if (await this.c.owners.findOne({ _id }, { projection: { _id: 1 } })) return;
+    try {
+      await retryTransient(() => this.c.owners.insertOne({ _id, ...doc }));
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+    }
+  }
 
   /** Writes one resource document whole, under its lock; a no-op write keeps its version. */
   private write(tenant: string, w: ResourceWrite): Promise<'created' | 'updated' | 'unchanged'> {
