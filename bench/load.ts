@@ -13,6 +13,7 @@ import { startOurServer, type Backend } from './server.js';
 import { USAGE, parseLoadOptions, type LoadOptions } from './load/options.js';
 import { Recorder, loadAverage } from './load/recorder.js';
 import { printLoadResult, type LoadResult } from './load/report.js';
+import { printTrace, summarizeTrace } from './load/mongo-trace-report.js';
 import { Workload, type Op } from './load/workload.js';
 
 async function main(): Promise<void> {
@@ -25,7 +26,10 @@ async function main(): Promise<void> {
   } finally {
     await cleanupAll();
   }
-  for (const r of results) printLoadResult(r);
+  for (const r of results) {
+    printLoadResult(r);
+    if (r.mongoTrace) printTrace(r.mongoTrace);
+  }
   const out = resolve(dirname(fileURLToPath(import.meta.url)), 'results', `load-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, JSON.stringify(results, null, 2));
@@ -36,7 +40,9 @@ async function runOne(backend: Backend, opts: LoadOptions): Promise<LoadResult> 
   const work = mkdtempSync(join(tmpdir(), 'dicomweb-load-'));
   if (!opts.keepWork) onCleanup(async () => rmSync(work, { recursive: true, force: true }));
   console.error(`[load] ${backend}: starting the server${backend === 'mongodb-s3' ? ' with FerretDB and MinIO' : ''} in ${work}`);
-  const server = await startOurServer(work, backend, opts.logLevel);
+  const traceFile = opts.traceMongo && backend === 'mongodb-s3' ? join(work, 'mongo-trace.tsv') : undefined;
+  const untrace = traceFile ? traceServer(traceFile) : () => {};
+  const server = await startOurServer(work, backend, opts.logLevel).finally(untrace);
   onCleanup(() => server.stop());
   const http = new HttpClient(server.dicomwebUrl, opts.concurrency);
   const workload = new Workload(http);
@@ -79,6 +85,25 @@ async function runOne(backend: Backend, opts: LoadOptions): Promise<LoadResult> 
   return {
     backend, seconds, concurrency: opts.concurrency, stored: workload.stored, wado, ops: recorder.summary(seconds), memory: recorder.memory,
     loadAverage: loadAverage(),
+    ...(traceFile ? { mongoTrace: summarizeTrace(traceFile) } : {}),
+  };
+}
+
+/**
+ * Preloads mongo-trace.mjs into the server about to start (bench/server.ts
+ * passes BENCH_SERVER_NODE_ARGS to node and the environment to the server);
+ * returns what puts the environment back.
+ */
+function traceServer(file: string): () => void {
+  const saved = { args: process.env.BENCH_SERVER_NODE_ARGS, file: process.env.MONGO_TRACE_FILE };
+  const preload = join(dirname(fileURLToPath(import.meta.url)), 'load', 'mongo-trace.mjs');
+  process.env.BENCH_SERVER_NODE_ARGS = `${saved.args ?? ''} --import ${preload}`.trim();
+  process.env.MONGO_TRACE_FILE = file;
+  return () => {
+    for (const [k, v] of [['BENCH_SERVER_NODE_ARGS', saved.args], ['MONGO_TRACE_FILE', saved.file]] as const) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
   };
 }
 

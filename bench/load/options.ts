@@ -10,6 +10,8 @@ export interface LoadOptions {
   sampleMs: number;
   logLevel: string;
   keepWork: boolean;
+  /** Time every MongoDB command in the server and print the slowest shapes (mongo-trace.mjs). */
+  traceMongo: boolean;
 }
 
 export const USAGE = `usage: npx tsx bench/load.ts [options]     (not part of npm test)
@@ -20,6 +22,8 @@ export const USAGE = `usage: npx tsx bench/load.ts [options]     (not part of np
   --sample S        seconds between server memory samples (default 5)
   --keep-work       keep the data dirs (printed at the end)
   --log-level L     the server's LOG_LEVEL (default warn)
+  --trace-mongo     time every MongoDB command in the server; prints total/avg time per command
+                    and filter shape (mongodb-s3 only; adds a little overhead)
 The server runs with its default limits; set them in the environment to try others.`;
 
 export function parseLoadOptions(argv: string[]): LoadOptions | 'help' {
@@ -33,6 +37,7 @@ export function parseLoadOptions(argv: string[]): LoadOptions | 'help' {
       sample: { type: 'string', default: '5' },
       'keep-work': { type: 'boolean', default: false },
       'log-level': { type: 'string', default: 'warn' },
+      'trace-mongo': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -48,6 +53,7 @@ export function parseLoadOptions(argv: string[]): LoadOptions | 'help' {
     sampleMs: positive(values.sample!, '--sample') * 1000,
     logLevel: values['log-level']!,
     keepWork: values['keep-work']!,
+    traceMongo: values['trace-mongo']!,
   };
 }
 

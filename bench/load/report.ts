@@ -1,4 +1,5 @@
 // The summary table of a load run.
+import type { TraceRow } from './mongo-trace-report.js';
 import { memorySlopeMbPerMin, type MemorySample, type OpSummary } from './recorder.js';
 
 export interface LoadResult {
@@ -11,6 +12,8 @@ export interface LoadResult {
   memory: MemorySample[];
   /** The machine's 5-minute load average at the end, against its cores: on a shared machine, how far to trust the figures. */
   loadAverage: { fiveMinutes: number; cores: number };
+  /** With --trace-mongo: MongoDB commands by total time. */
+  mongoTrace?: TraceRow[];
 }
 
 export function printLoadResult(r: LoadResult): void {
