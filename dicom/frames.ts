@@ -78,3 +78,31 @@ function realignBits(bytes: Buffer, shift: number, outLength: number): Buffer {
   }
   return out;
 }
+
+const FLOAT_TAGS = [{ tag: '7FE00008', element: 0x0008, vr: 'OF', bits: 32 }, { tag: '7FE00009', element: 0x0009, vr: 'OD', bits: 64 }] as const;
+
+/**
+ * Float Pixel Data (7FE0,0008, OF) or Double Float Pixel Data (7FE0,0009,
+ * OD) of an instance without Pixel Data (PS3.3 §C.7.6.24, e.g. Parametric
+ * Maps): where the value lies in the file, found by its element header (tag,
+ * VR, the length of the value the header parse read), so frames are read
+ * like native ones. Little-endian syntaxes only.
+ */
+export async function floatPixelLocation(
+  ds: Record<string, { Value?: unknown[] } | undefined>, read: RangeReader, size: number, implicit: boolean,
+): Promise<{ valueOffset: number; valueLength: number; bitsAllocated: 32 | 64 } | undefined> {
+  const f = FLOAT_TAGS.find((t) => ds[t.tag]);
+  const value = f ? ds[f.tag]?.Value?.[0] : undefined;
+  const length = value instanceof ArrayBuffer || ArrayBuffer.isView(value) ? value.byteLength : undefined;
+  if (!f || length === undefined) return undefined;
+  const head = Buffer.alloc(implicit ? 8 : 12);
+  head.writeUInt16LE(0x7fe0, 0);
+  head.writeUInt16LE(f.element, 2);
+  if (implicit) head.writeUInt32LE(length, 4);
+  else {
+    head.write(f.vr, 4, 'latin1');
+    head.writeUInt32LE(length, 8);
+  }
+  const at = (await read(0, size)).lastIndexOf(head);
+  return at < 0 ? undefined : { valueOffset: at + head.length, valueLength: length, bitsAllocated: f.bits };
+}

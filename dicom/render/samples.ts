@@ -14,6 +14,10 @@ export function storedValues(f: DecodedFrame, info: ImageInfo): Float32Array {
     for (let i = 0; i < n; i++) out[i] = (p[i >> 3] >> (i & 7)) & 1;
     return out;
   }
+  if (info.float) { // IEEE values of Float / Double Float Pixel Data, used as they are
+    for (let i = 0; i < n; i++) out[i] = info.bitsAllocated === 64 ? p.readDoubleLE(i * 8 * f.samplesPerPixel) : p.readFloatLE(i * 4 * f.samplesPerPixel);
+    return out;
+  }
   const bits = Math.min(info.bitsStored, f.bitsAllocated);
   const mask = bits >= 32 ? 0xffffffff : 2 ** bits - 1;
   const sign = info.pixelRepresentation === 1 ? 2 ** (bits - 1) : 0;

@@ -1,9 +1,12 @@
 import { binaryOf } from '../../dicom/binary.js';
-import { frameLayout, type FrameLayout } from '../../dicom/frames.js';
+import { floatPixelLocation, frameLayout, type FrameLayout } from '../../dicom/frames.js';
 import { DEFAULT_DECODE_LIMIT, imageInfo, ImageInfoError, type ImageInfo } from '../../dicom/image-info.js';
 import type { NamedLimit } from '../../dicom/dataset-limits.js';
 import { openInstance, type OpenedInstance, type OpenLimits } from '../../dicom/open-instance.js';
 import type { RangeReader } from '../../dicom/encapsulated.js';
+import type { ParsedHeader } from '../../dicom/parse-header.js';
+import { dropImpossibleValues } from '../../dicom/sanitize.js';
+import { TS } from '../../dicom/transfer-syntax.js';
 import type { DicomDataset } from '../../dicom/dicom-json.js';
 import type { BlobStore } from '../../storage/blob-store.js';
 import { AppError } from '../../storage/errors.js';
@@ -57,9 +60,8 @@ export class InstanceAccess {
     let entry = this.lru.get(rec.blobKey);
     if (!entry) {
       entry = this.load(rec);
-      this.lru.set(rec.blobKey, entry);
+      this.remember(rec.blobKey, entry);
       entry.catch(() => this.lru.delete(rec.blobKey));
-      if (this.lru.size > LRU_SIZE) this.lru.delete(this.lru.keys().next().value!);
     }
     const view = await entry;
     // Deflated instances are read from their inflated form, which the LRU does not keep.
@@ -67,15 +69,48 @@ export class InstanceAccess {
     return { ...view, read };
   }
 
+  /**
+   * Seeds the LRU from the header parsed at ingest, so the first frame or
+   * rendered request of a new instance does not parse it again. Native,
+   * not deflated instances only (their frame layout needs no read); any
+   * other, or one whose attributes do not describe its pixels, is left to
+   * `pixels`, which reports why.
+   */
+  seed(rec: Pick<InstanceRecord, 'blobKey' | 'size' | 'sopUid' | 'sopClassUid'>, h: ParsedHeader): void {
+    if (this.lru.has(rec.blobKey) || h.transferSyntaxUid === TS.DeflatedLE || h.pixelDataLength === undefined) return;
+    const opened: OpenedInstance = {
+      header: { ...h, dataset: dropImpossibleValues(h.dataset, rec.size) }, size: rec.size, reencoded: false,
+      read: () => Promise.reject(new Error('a native frame layout reads nothing')),
+    };
+    const view = this.describe(rec, opened);
+    view.catch(() => this.lru.delete(rec.blobKey));
+    this.remember(rec.blobKey, view);
+  }
+
+  private remember(key: string, entry: Promise<Omit<PixelView, 'read'>>): void {
+    this.lru.set(key, entry);
+    if (this.lru.size > LRU_SIZE) this.lru.delete(this.lru.keys().next().value!);
+  }
+
   private async load(rec: InstanceRecord): Promise<Omit<PixelView, 'read'>> {
-    const opened = await this.open(rec);
-    const h = opened.header;
+    return this.describe(rec, await this.open(rec));
+  }
+
+  /** What the LRU keeps of an opened instance. */
+  private async describe(rec: Pick<InstanceRecord, 'sopUid' | 'sopClassUid'>, opened: OpenedInstance): Promise<Omit<PixelView, 'read'>> {
+    let h = opened.header;
     let info: ImageInfo | undefined;
     try {
       info = imageInfo(h.dataset);
     } catch (err) {
       if (err instanceof ImageInfoError) throw new AppError('not-acceptable', `the instance's image attributes are invalid: ${err.message}`);
       throw err;
+    }
+    // Float / Double Float Pixel Data: frames of 32 or 64-bit IEEE samples (see floatPixelLocation).
+    const float = info && !h.reachedPixelData ? await floatPixelLocation(h.dataset, opened.read, opened.size, h.transferSyntaxUid === '1.2.840.10008.1.2') : undefined;
+    if (info && float) {
+      info = { ...info, bitsAllocated: float.bitsAllocated, bitsStored: float.bitsAllocated, float: true };
+      h = { ...h, reachedPixelData: true, pixelDataValueOffset: float.valueOffset, pixelDataLength: float.valueLength };
     }
     if (!info || !h.reachedPixelData || h.pixelDataValueOffset === undefined) {
       throw new AppError('not-acceptable', `instance ${rec.sopUid} (SOP Class ${rec.sopClassUid}) has no Pixel Data: it has no frames or rendered images`);
