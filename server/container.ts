@@ -1,5 +1,5 @@
-import { resolveTag, vrOf } from '../dicom/dictionary.js';
-import { BUILTIN_SEARCH_KEYS, SearchKeyRegistry, type MatchKind, type SearchKey } from '../core/query/search-keys.js';
+import { vrOf } from '../dicom/dictionary.js';
+import { BUILTIN_SEARCH_KEYS, SearchKeyRegistry, resolveAttributePath, type MatchKind, type SearchKey } from '../core/query/search-keys.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { EmbeddedIndexStore } from '../storage/embedded/embedded-index-store.js';
 import { FsBlobStore } from '../storage/fs-blob-store.js';
@@ -91,8 +91,9 @@ const KIND_BY_VR: Record<string, MatchKind> = { DA: 'date', TM: 'time', PN: 'pn'
 /** EXTRA_SEARCH_TAGS: keywords or tags indexed at instance level and rolled up to series and study. */
 function extraKeys(ids: string[]): SearchKey[] {
   return ids.map((id) => {
-    const tag = resolveTag(id);
-    if (!tag) throw new Error(`EXTRA_SEARCH_TAGS: unknown attribute "${id}"`);
-    return { keyword: /^[0-9A-F]{8}$/i.test(id) ? tag : id, tag, level: 'instance', kind: KIND_BY_VR[vrOf(tag)] ?? 'exact', rollup: true };
+    const tag = resolveAttributePath(id);
+    if (!tag) throw new Error(`EXTRA_SEARCH_TAGS: unknown attribute or sequence path "${id}"`);
+    const leaf = tag.split('.').at(-1)!;
+    return { keyword: /^[0-9A-F]{8}(\.[0-9A-F]{8})?$/i.test(id) ? tag : id, tag, level: 'instance', kind: KIND_BY_VR[vrOf(leaf)] ?? 'exact', rollup: true };
   });
 }

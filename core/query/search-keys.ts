@@ -1,3 +1,4 @@
+import { resolveTag, vrOf } from '../../dicom/dictionary.js';
 import { Tag } from '../../dicom/tags.js';
 
 /**
@@ -45,6 +46,9 @@ export const BUILTIN_SEARCH_KEYS: SearchKey[] = [
   k('SeriesDescription', Tag.SeriesDescription, 'series', 'ci', true),
   k('PerformedProcedureStepStartDate', Tag.PerformedProcedureStepStartDate, 'series', 'date'),
   k('PerformedProcedureStepStartTime', Tag.PerformedProcedureStepStartTime, 'series', 'time'),
+  // Sequence matching keys of PS3.18 Table 10.6.1-5 (series level): any item of the sequence may match.
+  k('RequestAttributesSequence.ScheduledProcedureStepID', '00400275.00400009', 'series', 'exact'),
+  k('RequestAttributesSequence.RequestedProcedureID', '00400275.00401001', 'series', 'exact'),
   k('BodyPartExamined', Tag.BodyPartExamined, 'series', 'ci', true),
   k('Laterality', Tag.Laterality, 'series', 'exact', true),
   k('ProtocolName', Tag.ProtocolName, 'series', 'ci', true),
@@ -58,6 +62,21 @@ export const BUILTIN_SEARCH_KEYS: SearchKey[] = [
   k('InstanceNumber', Tag.InstanceNumber, 'instance', 'exact'),
   k('ContrastBolusAgent', Tag.ContrastBolusAgent, 'instance', 'ci', true),
 ];
+
+/**
+ * An attribute or a sequence matching path (PS3.18 §8.3.4.1, PS3.4
+ * §C.2.2.2.6), by keyword or tag: "PatientID", "00100020",
+ * "RequestAttributesSequence.ScheduledProcedureStepID", "00400275.00400009".
+ * One level of sequence; the tag path joined by "." or undefined.
+ */
+export function resolveAttributePath(name: string): string | undefined {
+  const parts = name.split('.');
+  if (parts.length > 2) return undefined;
+  const tags = parts.map((p) => resolveTag(p));
+  if (tags.some((t) => !t)) return undefined;
+  if (tags.length === 2 && vrOf(tags[0]!) !== 'SQ') return undefined;
+  return tags.join('.');
+}
 
 /** Derived, non-DICOM keys: "has contrast" (ContrastBolusAgent present) and ModalitiesInStudy. */
 export const HAS_CONTRAST = 'HasContrast';

@@ -36,10 +36,23 @@ function targetLevels(key: SearchKey): Level[] {
 }
 
 function keyTerms(ds: DicomDataset, key: SearchKey): SearchTerms {
+  if (key.tag.includes('.')) return sequenceTerms(ds, key);
   if (key.kind === 'pn') return personNameTerms(ds, key);
   const raw = allStrings(ds, key.tag);
   if (key.kind === 'time') return { [key.keyword]: raw.map((v) => timeBound(v, false)) };
   return { [key.keyword]: raw.map((v) => normalizeValue(key.kind, v)) };
+}
+
+/** A "Sequence.Attribute" key: the attribute's terms from every item (PS3.4 §C.2.2.2.6: any item may match). */
+function sequenceTerms(ds: DicomDataset, key: SearchKey): SearchTerms {
+  const [sequence, leaf] = key.tag.split('.');
+  const out: SearchTerms = {};
+  for (const item of ds[sequence!]?.Value ?? []) {
+    if (typeof item !== 'object' || item === null) continue;
+    const terms = keyTerms(item as DicomDataset, { ...key, tag: leaf! });
+    for (const [k, values] of Object.entries(terms)) add(out, k, values);
+  }
+  return out;
 }
 
 /** Full names (each component group) for literal/wildcard matching, and words for fuzzy matching. */

@@ -1,6 +1,5 @@
-import { resolveTag } from '../../dicom/dictionary.js';
 import { nameWords, normalizeValue, timeBound } from '../../core/query/normalize.js';
-import { HAS_CONTRAST, LEVEL_RANK, type Level, type SearchKey, type SearchKeyRegistry } from '../../core/query/search-keys.js';
+import { HAS_CONTRAST, LEVEL_RANK, type Level, type SearchKey, type SearchKeyRegistry, resolveAttributePath } from '../../core/query/search-keys.js';
 import type { Condition } from '../../storage/model.js';
 import { AppError } from '../../storage/errors.js';
 
@@ -33,7 +32,8 @@ export function parseQido(
     }
     const key = matchingKey(name, level, registry);
     const value = single(raw, name);
-    if (params.includeFields !== 'all') params.includeFields.add(key.tag);
+    // A sequence key returns its whole sequence (PS3.18 §10.6.3.3: matching attributes are returned).
+    if (params.includeFields !== 'all') params.includeFields.add(key.tag.split('.')[0]!);
     const condition = toCondition(key, value, fuzzy);
     if (condition) params.conditions.push(condition);
   }
@@ -41,9 +41,12 @@ export function parseQido(
 }
 
 function matchingKey(name: string, level: Level, registry: SearchKeyRegistry): SearchKey {
-  if (name.includes('.')) throw new AppError('invalid', `sequence matching (${name}) is not supported`);
-  const tag = resolveTag(name);
-  if (!tag) throw new AppError('invalid', `unknown query parameter or attribute "${name}"`);
+  const tag = resolveAttributePath(name);
+  if (!tag) {
+    throw new AppError('invalid', name.includes('.')
+      ? `"${name}" is not a sequence matching path: one sequence and one of its attributes, e.g. RequestAttributesSequence.ScheduledProcedureStepID`
+      : `unknown query parameter or attribute "${name}"`);
+  }
   const key = registry.byTagOrKeyword(tag);
   if (!key || (!key.rollup && LEVEL_RANK[key.level] > LEVEL_RANK[level])) {
     const supported = registry.all().filter((k) => k.rollup || LEVEL_RANK[k.level] <= LEVEL_RANK[level]).map((k) => k.keyword);
@@ -95,7 +98,8 @@ function parseIncludeFields(raw: unknown): Set<string> | 'all' {
   if (list.some((v) => v.trim() === 'all')) return 'all';
   const tags = new Set<string>();
   for (const item of list.map((v) => v.trim()).filter(Boolean)) {
-    const tag = resolveTag(item);
+    // "Sequence.Attribute" returns the whole sequence (PS3.18 §8.3.4.1 allows attribute paths here too).
+    const tag = resolveAttributePath(item)?.split('.')[0];
     if (!tag) throw new AppError('invalid', `includefield "${item}" is not a known attribute`);
     tags.add(tag);
   }

@@ -6,7 +6,9 @@ import type { Condition } from '../model.js';
  * (PS3.4 §C.2.2.2.4), and can use the index for a literal prefix.
  */
 export function conditionSql(level: number, tenant: string, c: Condition): { sql: string; params: unknown[] } {
-  const base = 'SELECT rid FROM terms WHERE level = ? AND tenant = ? AND key = ?';
+  // DISTINCT: a record matches once even when several of its values match (multi-valued
+  // attributes, items of a sequence, a UID list naming two of its values).
+  const base = 'SELECT DISTINCT rid FROM terms WHERE level = ? AND tenant = ? AND key = ?';
   const head = [level, tenant, c.key];
   switch (c.op) {
     case 'any':

@@ -14,9 +14,9 @@ function archive(): Buffer[] {
   const muller = { PatientName: 'Müller^Jörg^^Dr', PatientID: 'P-MUL', StudyDate: '20230301', StudyTime: '235900', AccessionNumber: 'A2', StudyDescription: 'MR Brain' };
   const smith = { PatientName: 'Smith^Anna', PatientID: 'P-SMI', StudyDate: '20221231', StudyTime: '080000', AccessionNumber: 'A3', StudyDescription: 'CT Chest' };
   return [
-    ...[1, 2, 3].map((n) => syntheticInstance({ studyUid: S.doe, seriesUid: SE.doeCt, modality: 'CT', attrs: { ...doe, InstanceNumber: String(n), SeriesNumber: '1', BodyPartExamined: 'KNEE', Manufacturer: 'GE Healthcare', ContrastBolusAgent: 'Iohexol' } })),
+    ...[1, 2, 3].map((n) => syntheticInstance({ studyUid: S.doe, seriesUid: SE.doeCt, modality: 'CT', attrs: { ...doe, InstanceNumber: String(n), SeriesNumber: '1', BodyPartExamined: 'KNEE', Manufacturer: 'GE Healthcare', ContrastBolusAgent: 'Iohexol', RequestAttributesSequence: [{ ScheduledProcedureStepID: 'SPS-1', RequestedProcedureID: 'RP-1' }, { ScheduledProcedureStepID: 'SPS-2', RequestedProcedureID: 'RP-2' }] } })),
     syntheticInstance({ studyUid: S.doe, seriesUid: SE.doeMr, modality: 'MR', attrs: { ...doe, SeriesNumber: '2', SeriesDescription: 'T1 sag', BodyPartExamined: 'knee', Manufacturer: 'Siemens' } }),
-    ...[1, 2].map((n) => syntheticInstance({ studyUid: S.muller, seriesUid: SE.muller, modality: 'MR', attrs: { ...muller, InstanceNumber: String(n), BodyPartExamined: 'BRAIN', Manufacturer: 'Philips Medical' } })),
+    ...[1, 2].map((n) => syntheticInstance({ studyUid: S.muller, seriesUid: SE.muller, modality: 'MR', attrs: { ...muller, InstanceNumber: String(n), BodyPartExamined: 'BRAIN', Manufacturer: 'Philips Medical', RequestAttributesSequence: [{ ScheduledProcedureStepID: 'SPS-3', RequestedProcedureID: 'RP-3' }] } })),
     syntheticInstance({ studyUid: S.smith, seriesUid: SE.smith, modality: 'CT', attrs: { ...smith, BodyPartExamined: 'CHEST', Manufacturer: 'GE Healthcare', Laterality: 'R' } }),
   ];
 }
@@ -152,12 +152,34 @@ for (const backend of BACKENDS) {
       assert.deepEqual(uids(uidList.body), [S.doe, S.muller].sort());
       const series = await get(`/dicomweb/studies/${S.doe}/series?includefield=0008103E,00080021`);
       assert.equal(series.body.length, 2);
+      const both = await get('/dicomweb/studies?ModalitiesInStudy=CT%5CMR');
+      assert.deepEqual(uids(both.body), [S.doe, S.muller, S.smith].sort(), 'a study with CT and MR is listed once');
       const mod = await get('/dicomweb/studies?ModalitiesInStudy=CT&limit=101&offset=0');
       assert.deepEqual(uids(mod.body), [S.doe, S.smith].sort());
     });
 
+    test('sequence matching on the series keys of PS3.18 Table 10.6.1-5: any item may match, by keyword or tag path', async () => {
+      const series = async (q: string) => {
+        const res = await get(`/dicomweb/series?${q}`);
+        assert.equal(res.status, 200, `${q}: ${JSON.stringify(res.body)}`);
+        return res.body as any[];
+      };
+      const second = await series('RequestAttributesSequence.ScheduledProcedureStepID=SPS-2');
+      assert.deepEqual(uids(second, '0020000E'), [SE.doeCt], 'matches the second item');
+      const items = second[0]['00400275'].Value;
+      assert.deepEqual(items.map((i: any) => i['00400009'].Value[0]), ['SPS-1', 'SPS-2'], 'the matched sequence is returned');
+      assert.deepEqual(uids(await series('00400275.00401001=RP-3'), '0020000E'), [SE.muller], 'tag path');
+      assert.deepEqual(uids(await series('RequestAttributesSequence.RequestedProcedureID=RP-*'), '0020000E'), [SE.doeCt, SE.muller].sort(), 'wildcard');
+      assert.deepEqual(await series('RequestAttributesSequence.RequestedProcedureID=RP-9'), []);
+      const inStudy = await get(`/dicomweb/studies/${S.doe}/series?RequestAttributesSequence.ScheduledProcedureStepID=SPS-1&includefield=RequestAttributesSequence.RequestedProcedureID`);
+      assert.deepEqual(uids(inStudy.body, '0020000E'), [SE.doeCt]);
+      const bad = await get('/dicomweb/series?PatientName.FamilyName=x');
+      assert.equal(bad.status, 400, 'not a sequence');
+      assert.match(bad.body['00000902'].Value[0], /sequence matching path/);
+    });
+
     test('unknown or unsupported parameters get a clear 400', async () => {
-      for (const q of ['NoSuchAttribute=1', 'PatientName.Foo=1', 'limit=abc', 'offset=-1', 'Rows=64', 'includefield=NotAKeyword', 'PatientID=a&PatientID=b']) {
+      for (const q of ['NoSuchAttribute=1', 'PatientName.Foo=1', 'RequestAttributesSequence.ScheduledProcedureStepID=1', 'limit=abc', 'offset=-1', 'Rows=64', 'includefield=NotAKeyword', 'PatientID=a&PatientID=b']) {
         const res = await get(`/dicomweb/studies?${q}`);
         assert.equal(res.status, 400, q);
         assert.ok(res.body['00000902'].Value[0].length > 5, `clear message for ${q}`);
