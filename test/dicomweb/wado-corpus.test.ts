@@ -22,7 +22,7 @@ import { ANY_TS, FRAMES_AS_STORED, FRAMES_NATIVE, corpusImages, getRaw, parseMul
  */
 const PYTHON = process.env.PYTHON ?? `${process.env.HOME}/.cache/dicomweb-fhir-server/venv/bin/python`;
 /** Syntaxes with no decoder here: 406 with a reason is the right answer for a decoded form. */
-const UNDECODABLE = /JPEG XL|Extended \(Process 2 and 4\)|Spectral Selection/;
+const UNDECODABLE = /JPEG XL/;
 
 let work: string;
 const checked: Array<Record<string, unknown>> = [];
