@@ -67,6 +67,8 @@ export interface StoredInstance {
   outcome: 'inserted' | 'duplicate' | 'replaced';
   sha256: string;
   size: number;
+  /** Where its bytes are stored (for a duplicate: the copy already stored); for caches keyed by blob. */
+  blobKey: string;
   header: ParsedHeader;
   /** Why its pixels may hold burned-in identifying text (dicom/burned-in.ts), from the stored header; empty when none. */
   burnedInAnnotationRisk: BurnedInReason[];
@@ -204,7 +206,7 @@ async function commit(r: Ready, req: StoreRequest, deps: StoreDeps, at: Date): P
     // pending entry stay; recoverPending keeps the blob if the instance was indexed, else deletes it.
     throw err;
   }
-  const base = { ok: true as const, studyUid: r.studyUid, seriesUid: r.seriesUid, sopUid: r.sopUid, sopClassUid: r.sopClassUid, sha256: r.sha256, size: r.size, header: r.header,
+  const base = { ok: true as const, studyUid: r.studyUid, seriesUid: r.seriesUid, sopUid: r.sopUid, sopClassUid: r.sopClassUid, sha256: r.sha256, size: r.size, blobKey: r.blobKey, header: r.header,
     burnedInAnnotationRisk: burnedInRisk(r.header.dataset) };
   if (outcome.kind === 'inserted') return { ...base, outcome: 'inserted' };
   if (outcome.kind === 'replaced') {
@@ -212,7 +214,7 @@ async function commit(r: Ready, req: StoreRequest, deps: StoreDeps, at: Date): P
     return { ...base, outcome: 'replaced' };
   }
   await discard(deps, r.blobKey);
-  if (outcome.existing.sha256 === r.sha256) return { ...base, outcome: 'duplicate' };
+  if (outcome.existing.sha256 === r.sha256) return { ...base, blobKey: outcome.existing.blobKey, outcome: 'duplicate' };
   return failed(r, FailureReason.DuplicateSopInstance,
     'an instance with this SOP Instance UID and different content is already stored (duplicate policy: reject)');
 }

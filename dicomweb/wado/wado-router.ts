@@ -8,10 +8,12 @@ import { handleRetrieveFrames } from './retrieve-frames.js';
 import { handleRetrieveInstances } from './retrieve-instances.js';
 import { handleRetrieveMetadata } from './retrieve-metadata.js';
 
-/** WADO-RS retrieve transactions (PS3.18 §10.4) and the rendered resources, as one route table. */
-export function wadoRouter(deps: WadoDeps): Router {
+/**
+ * WADO-RS retrieve transactions (PS3.18 §10.4) and the rendered resources, as
+ * one route table. `metadata` is the cache STOW seeds (dicomweb/router.ts).
+ */
+export function wadoRouter(deps: WadoDeps, metadata = new MetadataCache(deps.blobs, deps.access, deps.bulkDataThreshold)): Router {
   const r = Router();
-  const metadata = new MetadataCache(deps.blobs, deps.access, deps.bulkDataThreshold);
   const study = '/studies/:study';
   const series = `${study}/series/:series`;
   const instance = `${series}/instances/:instance`;

@@ -1,7 +1,10 @@
+import type { DicomDataset } from '../../dicom/dicom-json.js';
 import type { InstanceRecord, SeriesRecord, StudyRecord } from '../model.js';
 
 /** Row → record conversions for the embedded index (terms are not loaded back: they are write-only). */
 export function rowToInstance(r: any): InstanceRecord {
+  // Parsed on first use: WADO reads a study's 50 records for their keys and hashes only.
+  let attrs: DicomDataset | undefined;
   return {
     tenant: r.tenant,
     studyUid: r.study_uid,
@@ -12,7 +15,12 @@ export function rowToInstance(r: any): InstanceRecord {
     blobKey: r.blob_key,
     size: r.size,
     sha256: r.sha256,
-    attrs: JSON.parse(r.attrs),
+    get attrs(): DicomDataset {
+      return (attrs ??= JSON.parse(r.attrs) as DicomDataset);
+    },
+    set attrs(v: DicomDataset) {
+      attrs = v;
+    },
     terms: { study: {}, series: {}, instance: {} },
     sortKeys: { study: '', series: '', instance: r.sort_key },
     storedAt: r.stored_at,
