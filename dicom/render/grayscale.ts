@@ -52,8 +52,18 @@ export function renderGrayWords(words: Uint16Array | Uint8Array, attrs: DicomDat
     return windowOfRange(min, max);
   });
   const out = Buffer.allocUnsafe(words.length);
-  for (let i = 0; i < words.length; i++) out[i] = table[words[i] & mask];
+  if (words instanceof Uint16Array) lookup16(words, table, mask, out);
+  else lookup8(words, table, mask, out);
   return out;
+}
+
+// One loop per sample width: a loop reading both array types is polymorphic and several times slower.
+function lookup16(words: Uint16Array, table: Uint8Array, mask: number, out: Uint8Array): void {
+  for (let i = 0; i < words.length; i++) out[i] = table[words[i] & mask];
+}
+
+function lookup8(words: Uint8Array, table: Uint8Array, mask: number, out: Uint8Array): void {
+  for (let i = 0; i < words.length; i++) out[i] = table[words[i] & mask];
 }
 
 /** Modality values to 8-bit P-values: VOI (window, VOI LUT or `range()`), then MONOCHROME1 inversion. */
@@ -72,10 +82,16 @@ function pValues(values: Float32Array, attrs: DicomDataset, info: ImageInfo, req
 
 function modalityValues(stored: Float32Array, attrs: DicomDataset): Float32Array {
   const lut = readLut(attrs['00283000']?.Value?.[0] as DicomDataset | undefined, '00283002', '00283006');
-  if (lut) return stored.map((v) => applyLut(lut, v));
+  const out = new Float32Array(stored.length);
+  if (lut) {
+    for (let i = 0; i < stored.length; i++) out[i] = applyLut(lut, stored[i]);
+    return out;
+  }
   const slope = firstNumber(attrs, '00281053') ?? 1;
   const intercept = firstNumber(attrs, '00281052') ?? 0;
-  return slope === 1 && intercept === 0 ? stored : stored.map((v) => v * slope + intercept);
+  if (slope === 1 && intercept === 0) return stored;
+  for (let i = 0; i < stored.length; i++) out[i] = stored[i] * slope + intercept;
+  return out;
 }
 
 function fileWindow(attrs: DicomDataset): Window | undefined {

@@ -12,6 +12,16 @@ import { ANY_TS, FRAMES_AS_STORED, getRaw, parseMultipart, store } from './wado-
  * errors, caching. Runs on MongoDB + S3 too when the launcher provides them
  * (ranged S3 reads, cached metadata and thumbnails in the bucket).
  */
+/** Polls `probe` for up to 5 s until it gives a value (the metadata cache blob is written after the answer). */
+async function eventually<T>(probe: () => Promise<T | undefined>): Promise<T | undefined> {
+  for (let i = 0; i < 100; i++) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return undefined;
+}
+
 const BACKENDS: Backend[] = process.env.MONGODB_URL && process.env.S3_BUCKET ? ['embedded+fs', 'mongodb+s3'] : ['embedded+fs'];
 
 for (const backend of BACKENDS) describe(`WADO-RS behaviour on ${backend}`, () => {
@@ -74,7 +84,8 @@ for (const backend of BACKENDS) describe(`WADO-RS behaviour on ${backend}`, () =
     const again = await request(t.app).get(`/dicomweb/studies/${study}/metadata`).set('If-None-Match', first.headers.etag);
     assert.equal(again.status, 304);
     const key = (await t.container.index.findInstances({ tenant: 'default', studyUid: study }))[0].blobKey;
-    assert.ok(await t.container.blobs.stat(key.replace(/\.dcm$/, '_meta.json')), 'per-instance metadata is cached next to the instance');
+    // Written after the answer (write-behind), so it may land a moment later.
+    assert.ok(await eventually(() => t.container.blobs.stat(key.replace(/\.dcm$/, '_meta.json'))), 'per-instance metadata is cached next to the instance');
   });
 
   test('bulk data: Range gives 206 with Content-Range, multipart when asked, 400 outside the value', async () => {
@@ -105,7 +116,7 @@ for (const backend of BACKENDS) describe(`WADO-RS behaviour on ${backend}`, () =
     const thumb = await getRaw(t.app, `/dicomweb/studies/${study}/thumbnail`, 'image/jpeg');
     assert.equal(thumb.status, 200);
     assert.equal(thumb.headers['content-type'], 'image/jpeg');
-    assert.ok(await t.container.blobs.stat(blobKeys.thumbnail(rec.blobKey)), 'thumbnail PNG cached in the blob store');
+    assert.ok(await eventually(() => t.container.blobs.stat(blobKeys.thumbnail(rec.blobKey))), 'thumbnail PNG cached in the blob store (written after the answer)');
     const series = await getRaw(t.app, `${ct.replace(/\/instances\/.*/, '')}/thumbnail?viewport=16,16`, 'image/png');
     assert.equal((await sharp(series.body).metadata()).width, 16);
     const res = await request(t.app).get(`${sr}/thumbnail`);
@@ -121,7 +132,7 @@ for (const backend of BACKENDS) describe(`WADO-RS behaviour on ${backend}`, () =
     const [rec] = await t.container.index.findInstances({ tenant: 'default', studyUid: own });
     const derived = blobKeys.derived(rec.blobKey);
     assert.deepEqual(derived, [blobKeys.thumbnail(rec.blobKey), blobKeys.metadata(rec.blobKey)], 'both caches are derived blobs');
-    for (const key of derived) assert.ok(await t.container.blobs.stat(key), `${key} cached before the delete`);
+    for (const key of derived) assert.ok(await eventually(() => t.container.blobs.stat(key)), `${key} cached before the delete`);
     assert.equal((await request(t.app).delete(path)).status, 204, 'instance deleted');
     for (const key of [rec.blobKey, ...derived]) assert.equal(await t.container.blobs.stat(key), undefined, `${key} gone after the delete`);
     assert.equal((await request(t.app).get(`${path}/metadata`)).status, 404, 'no metadata from a memory cache after the delete');
