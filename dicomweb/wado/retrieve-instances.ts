@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import type { Request, Response } from 'express';
+import type { DecodedFrame } from '../../dicom/pixel-decode.js';
 import { TS } from '../../dicom/transfer-syntax.js';
 import { AppError } from '../../storage/errors.js';
 import type { InstanceRecord } from '../../storage/model.js';
@@ -32,14 +33,14 @@ export function handleRetrieveInstances(deps: WadoDeps) {
     if (!screened.keep.length) throw new AppError('not-acceptable', screened.refused.map((r) => `instance ${r.sopUid}: ${r.reason}`).join('; '));
     if (screened.refused.length) res.setHeader('Warning', refusedWarning(screened.refused));
     [records, plans] = [screened.keep.map((i) => records[i]), screened.keep.map((i) => plans[i])];
-    // The first body is opened (and a re-encoding's first chunk made) before the status is
-    // sent, so an instance that cannot be decoded gets a clean 406; later ones abort the stream.
-    const first = await body(records[0], plans[0]!, deps);
+    // The first body is opened before the status is sent; after the screening only a later
+    // frame of a multi-frame re-encoding can still fail, which aborts the stream.
+    const first = await body(records[0], plans[0]!, deps, screened.takeFirstFrame(records[0]));
     const w = new MultipartWriter(res);
     res.status(200).setHeader('Content-Type', w.contentType('application/dicom'));
     const base = deps.ctx.baseUrl(req);
     for (let i = 0; i < records.length; i++) {
-      await w.part(partHeaders(records[i], plans[i]!, base), i === 0 ? first : await body(records[i], plans[i]!, deps));
+      await w.part(partHeaders(records[i], plans[i]!, base), i === 0 ? first : await body(records[i], plans[i]!, deps, screened.takeFirstFrame(records[i])));
     }
     await w.end();
   };
@@ -55,9 +56,9 @@ function partHeaders(r: InstanceRecord, plan: Plan, base: string): Record<string
   return h;
 }
 
-async function body(r: InstanceRecord, plan: Plan, deps: WadoDeps): Promise<Readable> {
+async function body(r: InstanceRecord, plan: Plan, deps: WadoDeps, firstFrame?: DecodedFrame): Promise<Readable> {
   if (plan.kind === 'stored') return deps.blobs.get(r.blobKey);
-  const chunks = explicitLittleEndian(r, deps.access);
+  const chunks = explicitLittleEndian(r, deps.access, firstFrame);
   const head = await chunks.next();
   async function* all() {
     if (!head.done) yield head.value;

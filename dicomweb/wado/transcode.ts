@@ -2,7 +2,7 @@ import type { DicomDataset } from '../../dicom/dicom-json.js';
 import { EncapsulationError } from '../../dicom/encapsulated.js';
 import { FrameError, frameCount, readFrame } from '../../dicom/frames.js';
 import { ImageInfoError } from '../../dicom/image-info.js';
-import { DecodeError, UnsupportedCodecError, decodeFrame } from '../../dicom/pixel-decode.js';
+import { DecodeError, UnsupportedCodecError, decodeFrame, type DecodedFrame } from '../../dicom/pixel-decode.js';
 import { pixelDataHeader, writeHeader } from '../../dicom/part10-writer.js';
 import { TS, isEncapsulated } from '../../dicom/transfer-syntax.js';
 import { afterEncapsulated, trailingConvertible, trailingExplicitLe } from '../../dicom/trailing.js';
@@ -20,7 +20,7 @@ const CHUNK = 1024 * 1024;
  * Elements after Pixel Data (private groups, Digital Signatures, trailing
  * padding) follow the new Pixel Data, as in the stored file.
  */
-export async function* explicitLittleEndian(rec: InstanceRecord, access: InstanceAccess): AsyncGenerator<Buffer> {
+export async function* explicitLittleEndian(rec: InstanceRecord, access: InstanceAccess, firstFrame?: DecodedFrame): AsyncGenerator<Buffer> {
   const opened = await access.open(rec);
   const h = opened.header;
   if (opened.reencoded && h.transferSyntaxUid === TS.ExplicitLE) {
@@ -32,7 +32,7 @@ export async function* explicitLittleEndian(rec: InstanceRecord, access: Instanc
     return;
   }
   if (isEncapsulated(h.transferSyntaxUid)) {
-    yield* decoded(rec, access, h.meta, h.dataset, opened.size);
+    yield* decoded(rec, access, h.meta, h.dataset, opened.size, firstFrame);
     return;
   }
   const pixelEnd = h.pixelDataValueOffset! + (h.pixelDataLength ?? 0);
@@ -58,12 +58,14 @@ async function* native(
   if (length % 2) yield Buffer.alloc(1);
 }
 
-async function* decoded(rec: InstanceRecord, access: InstanceAccess, meta: DicomDataset, ds: DicomDataset, size: number): AsyncGenerator<Buffer> {
+async function* decoded(
+  rec: InstanceRecord, access: InstanceAccess, meta: DicomDataset, ds: DicomDataset, size: number, given?: DecodedFrame,
+): AsyncGenerator<Buffer> {
   const view = await access.pixels(rec);
   const n = frameCount(view.layout);
   const last = view.layout.kind === 'encapsulated' ? view.layout.frames.at(-1)?.at(-1) : undefined;
   const trailingStart = last ? await afterEncapsulated(view.read, size, last.offset + last.length) : undefined;
-  const first = await decodeFrame(view.tsUid, await readFrame(view.layout, 0, view.read), view.info, view.decodeLimit);
+  const first = given ?? await decodeFrame(view.tsUid, await readFrame(view.layout, 0, view.read), view.info, view.decodeLimit);
   const out: DicomDataset = { ...ds, '00280004': { vr: 'CS', Value: [first.photometric] } };
   if (first.samplesPerPixel > 1) out['00280006'] = { vr: 'US', Value: [0] };
   for (const tag of ['7FE00001', '7FE00002', '7FE00003']) delete out[tag]; // offset tables of the encapsulated form
@@ -90,37 +92,59 @@ export interface Screened {
   /** Indexes of the instances that go into the response. */
   keep: number[];
   refused: Array<{ sopUid: string; reason: string }>;
+  /** The first frame the check decoded, handed over once (then forgotten) so it is not decoded twice. */
+  takeFirstFrame(rec: InstanceRecord): DecodedFrame | undefined;
 }
+
+/** Decoded first frames one screening keeps for reuse; beyond this they are decoded again when sent. */
+const KEEP_FIRST_FRAMES_BYTES = 32 * 1024 * 1024;
 
 /**
  * The status of a multipart retrieve is sent before its first part (PS3.18
  * §8.7, §10.4.3), so every instance to be re-encoded is checked first: its
  * header, frame table and first frame are read and decoded. Those that fail
  * are left out, and the caller answers 406 when none is left or lists them in
- * a Warning header (`refusedWarning`). The check decodes each first frame
- * once more; only a later frame of a multi-frame instance can still fail
- * mid-stream, and that response is then cut short (never a silent omission).
+ * a Warning header (`refusedWarning`). Decoded first frames are kept for the
+ * response up to KEEP_FIRST_FRAMES_BYTES (later ones are decoded again). Only
+ * a later frame of a multi-frame instance can still fail mid-stream, and that
+ * response is then cut short (never a silent omission).
  */
 export async function screenReencodings(records: InstanceRecord[], plans: Plan[], access: InstanceAccess): Promise<Screened> {
-  const out: Screened = { keep: [], refused: [] };
+  const firsts = new Map<InstanceRecord, DecodedFrame>();
+  let kept = 0;
+  const out: Screened = {
+    keep: [],
+    refused: [],
+    takeFirstFrame(rec) {
+      const f = firsts.get(rec);
+      firsts.delete(rec);
+      return f;
+    },
+  };
   for (const [i, rec] of records.entries()) {
-    const reason = plans[i].kind === 'explicit-le' ? await reencodingProblem(rec, access) : undefined;
-    if (reason) out.refused.push({ sopUid: rec.sopUid, reason });
-    else out.keep.push(i);
+    const checked = plans[i].kind === 'explicit-le' ? await firstFrameOrProblem(rec, access) : {};
+    if (checked.problem) {
+      out.refused.push({ sopUid: rec.sopUid, reason: checked.problem });
+      continue;
+    }
+    out.keep.push(i);
+    if (checked.frame && kept + checked.frame.pixels.length <= KEEP_FIRST_FRAMES_BYTES) {
+      firsts.set(rec, checked.frame);
+      kept += checked.frame.pixels.length;
+    }
   }
   return out;
 }
 
-async function reencodingProblem(rec: InstanceRecord, access: InstanceAccess): Promise<string | undefined> {
+async function firstFrameOrProblem(rec: InstanceRecord, access: InstanceAccess): Promise<{ frame?: DecodedFrame; problem?: string }> {
   try {
     const h = (await access.open(rec)).header;
-    if (!h.reachedPixelData || !isEncapsulated(h.transferSyntaxUid)) return undefined;
+    if (!h.reachedPixelData || !isEncapsulated(h.transferSyntaxUid)) return {};
     const view = await access.pixels(rec);
-    await decodeFrame(view.tsUid, await readFrame(view.layout, 0, view.read), view.info, view.decodeLimit);
-    return undefined;
+    return { frame: await decodeFrame(view.tsUid, await readFrame(view.layout, 0, view.read), view.info, view.decodeLimit) };
   } catch (err) {
     if (!isPixelProblem(err)) throw err; // storage failures are not about this instance's content
-    return (err as Error).message;
+    return { problem: (err as Error).message };
   }
 }
 
