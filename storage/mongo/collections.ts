@@ -1,10 +1,12 @@
 import type { Collection, Db, IndexDescription } from 'mongodb';
-import type { InstanceDoc, PendingDoc, SeriesDoc, StudyDoc } from './documents.js';
+import type { InstanceDoc, InstanceTermsDoc, PendingDoc, SeriesDoc, StudyDoc } from './documents.js';
 
 export interface Collections {
   studies: Collection<StudyDoc>;
   series: Collection<SeriesDoc>;
   instances: Collection<InstanceDoc>;
+  /** Instance-level search terms, one document per instance under the same `_id` (see documents.ts). */
+  terms: Collection<InstanceTermsDoc>;
   pending: Collection<PendingDoc>;
 }
 
@@ -13,6 +15,7 @@ export function collections(db: Db): Collections {
     studies: db.collection<StudyDoc>('studies'),
     series: db.collection<SeriesDoc>('series'),
     instances: db.collection<InstanceDoc>('instances'),
+    terms: db.collection<InstanceTermsDoc>('instance_terms'),
     pending: db.collection<PendingDoc>('pending'),
   };
 }
@@ -37,7 +40,10 @@ const INDEXES: Record<keyof Collections, IndexDescription[]> = {
     { key: { tenant: 1, sopUid: 1 }, name: 'sop_uid', unique: true },
     { key: { tenant: 1, studyUid: 1, seriesUid: 1, sortKey: 1, seq: 1 }, name: 'instance_order' },
     { key: { tenant: 1, blobKey: 1 }, name: 'instance_blob' },
+  ],
+  terms: [
     { key: { tenant: 1, t: 1 }, name: 'instance_terms' },
+    { key: { tenant: 1, studyUid: 1, seriesUid: 1, sortKey: 1, seq: 1 }, name: 'instance_terms_order' },
   ],
   pending: [{ key: { startedAt: 1 }, name: 'pending_started' }],
 };

@@ -19,7 +19,9 @@ export async function deleteInstances(c: Collections, s: InstanceScope): Promise
   const docs = await findInstanceDocs(c, s);
   if (docs.length === 0) return [];
   // By `_id` alone when there is one (record-ids.ts: the one filter FerretDB does not scan for).
-  await (docs.length === 1 ? c.instances.deleteOne({ _id: docs[0]._id }) : c.instances.deleteMany({ _id: { $in: docs.map((d) => d._id) } }));
+  const ids = docs.map((d) => d._id);
+  await (ids.length === 1 ? c.instances.deleteOne({ _id: ids[0] }) : c.instances.deleteMany({ _id: { $in: ids } }));
+  await (ids.length === 1 ? c.terms.deleteOne({ _id: ids[0] }) : c.terms.deleteMany({ _id: { $in: ids } }));
   const rest = await c.instances.find({ tenant: s.tenant, studyUid: s.studyUid }, { projection: { seriesUid: 1, parents: 1 } }).toArray();
   const left = rest.map((d) => ({ seriesUid: d.seriesUid, parents: readParents(d) }));
   for (const seriesUid of new Set(docs.map((d) => d.seriesUid))) await rebuildSeries(c, s.tenant, seriesUid, left.filter((d) => d.seriesUid === seriesUid));

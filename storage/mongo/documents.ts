@@ -26,7 +26,8 @@ export interface InstanceDoc {
   sortKey: string;
   seq: number;
   storedAt: string;
-  t: string[];
+  /** Search terms lived here in index schemas 1-2; migrate-ids.ts moves them to InstanceTermsDoc. */
+  t?: string[];
   /**
    * What this instance adds to its series and study, kept so recount() can
    * rebuild either after a crash: ParentTerms as JSON text. Never queried, and
@@ -42,6 +43,32 @@ export interface ParentTerms {
   studyTerms: string[];
   seriesSortKey: string;
   studySortKey: string;
+  /** The instance's own terms, so recount() can rebuild a terms document a crash left missing (absent before schema 3). */
+  instanceTerms?: string[];
+}
+
+/**
+ * Instance-level search terms, apart from the instance record: on FerretDB
+ * 1.x every listing of a series or study decodes each instance document in
+ * full, and its ~36-element `t` array cost more than the rest of it; QIDO
+ * at instance level with conditions queries this collection (indexed like
+ * `t` of studies and series) and then reads the records it names by `_id`.
+ */
+export interface InstanceTermsDoc {
+  _id: string;
+  tenant: string;
+  studyUid: string;
+  seriesUid: string;
+  sortKey: string;
+  seq: number;
+  t: string[];
+}
+
+export function toTermsDoc(rec: InstanceRecord, seq: number): InstanceTermsDoc {
+  return {
+    _id: recordId(rec.tenant, rec.sopUid), tenant: rec.tenant, studyUid: rec.studyUid, seriesUid: rec.seriesUid,
+    sortKey: rec.sortKeys.instance, seq, t: encodeTerms(rec.terms.instance),
+  };
 }
 
 export function readParents(d: Pick<InstanceDoc, 'parents'>): ParentTerms {
@@ -120,6 +147,7 @@ export function parentTerms(rec: InstanceRecord): ParentTerms {
     studyTerms: encodeTerms(rec.terms.study),
     seriesSortKey: rec.sortKeys.series,
     studySortKey: rec.sortKeys.study,
+    instanceTerms: encodeTerms(rec.terms.instance),
   };
 }
 
@@ -134,7 +162,6 @@ export function instanceContent(rec: InstanceRecord) {
     attrs: JSON.stringify(rec.attrs),
     sortKey: rec.sortKeys.instance,
     storedAt: rec.storedAt,
-    t: encodeTerms(rec.terms.instance),
   };
 }
 

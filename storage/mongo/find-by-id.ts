@@ -1,14 +1,14 @@
 import type { InstanceScope } from '../index-store.js';
 import type { LevelQuery, QueryLevel } from '../model.js';
+import type { Collection } from 'mongodb';
 import type { Collections } from './collections.js';
-import type { InstanceDoc } from './documents.js';
+import { RECORD_PROJECTION, type InstanceDoc } from './documents.js';
+import { MAX_LOOKUPS, instancesByIds } from './instance-terms.js';
 import { recordId } from './record-ids.js';
 import { SEP } from './terms.js';
 
 /** The UID search key that names one record of each level (its `_id` is recordId(tenant, uid)). */
 const UID_KEY: Record<QueryLevel, string> = { study: 'StudyInstanceUID', series: 'SeriesInstanceUID', instance: 'SOPInstanceUID' };
-/** More UIDs than this in one query are cheaper as one scan than as lookups. */
-const MAX_LOOKUPS = 16;
 
 /** Sort order of each level (see ORDER in mongo-index-store.ts): sortKey, then insertion order. */
 export const ORDER = {
@@ -47,9 +47,10 @@ interface MatchDoc {
  * of a query, then the remaining conditions checked here. Only when every
  * condition is a list of values ('any'), which is `t` containing one of
  * 'key=value' exactly as the query filter has it (terms.ts); undefined
- * otherwise, and the caller runs the query.
+ * otherwise, and the caller runs the query. Returns the documents to convert
+ * (instance records at instance level, whose terms are in c.terms), in order.
  */
-export async function queryByIds(c: Collections, q: LevelQuery): Promise<MatchDoc[] | undefined> {
+export async function queryByIds(c: Collections, q: LevelQuery): Promise<unknown[] | undefined> {
   let uids: string[] | undefined;
   for (const cond of q.conditions) {
     if (cond.op !== 'any' || cond.key.includes(SEP)) return undefined; // the query path handles (and refuses) the rest
@@ -57,14 +58,17 @@ export async function queryByIds(c: Collections, q: LevelQuery): Promise<MatchDo
   }
   if (!uids && q.level === 'study' && q.studyUid) uids = [q.studyUid];
   if (!uids || uids.length > MAX_LOOKUPS) return undefined;
-  const col = c[({ study: 'studies', series: 'series', instance: 'instances' } as const)[q.level]];
-  const found = await Promise.all(uids.map((u) => col.findOne({ _id: recordId(q.tenant, u) }, { projection: { parents: 0 } })));
-  const docs = (found as Array<MatchDoc | null>).filter((d): d is MatchDoc => d !== null && inScope(d, q) && q.conditions.every((cond) => {
+  const col = q.level === 'instance' ? c.terms : q.level === 'series' ? c.series : c.studies;
+  const found = await Promise.all(uids.map((u) => (col as unknown as Collection<MatchDoc>).findOne({ _id: recordId(q.tenant, u) }, { projection: RECORD_PROJECTION_KEEP_TERMS })));
+  const matched = found.filter((d): d is MatchDoc => d !== null && inScope(d, q) && q.conditions.every((cond) => {
     const wanted = new Set((cond as { values: string[] }).values.map((v) => cond.key + SEP + v));
     return d.t.some((e) => wanted.has(e));
-  }));
-  return docs.sort(compareBy(q.level));
+  })).sort(compareBy(q.level));
+  return q.level === 'instance' ? instancesByIds(c, matched.map((d) => d._id), RECORD_PROJECTION) : matched;
 }
+
+/** Records without `parents` (never read back), but with `t` to check the conditions on. */
+const RECORD_PROJECTION_KEEP_TERMS = { parents: 0 } as const;
 
 /** The query's scope as the scan applies it (mongo-index-store.ts query): series only at instance level. */
 function inScope(d: MatchDoc, q: LevelQuery): boolean {

@@ -1,7 +1,8 @@
 import { AppError } from '../errors.js';
 import type { DuplicatePolicy, InsertOutcome, InstanceRecord } from '../model.js';
 import type { Collections } from './collections.js';
-import { docToInstance, instanceContent, nextSeq, parentTerms, toInstanceDoc, writeParents, type SeriesDoc } from './documents.js';
+import { docToInstance, instanceContent, nextSeq, parentTerms, toInstanceDoc, toTermsDoc, writeParents, type SeriesDoc } from './documents.js';
+import { putTerms } from './instance-terms.js';
 import { isDuplicateKey, retryTransient } from './mongo-errors.js';
 import { recordId } from './record-ids.js';
 import { encodeTerms } from './terms.js';
@@ -14,7 +15,7 @@ const MAX_RACES = 5;
  * none), in an order where every step is single-document atomic:
  *
  *   1. insert the instance: its `_id` (and the unique {tenant, sopUid} index)
- *      decides duplicates;
+ *      decides duplicates; then its terms document (instance_terms, same `_id`);
  *   2. insert the series, or update it: $inc numInstances, $addToSet terms;
  *   3. upsert the study: $inc numInstances, numSeries only when step 2 created
  *      the series, $addToSet modalities and terms;
@@ -29,7 +30,9 @@ const MAX_RACES = 5;
  * a time (KeyedLock): exact for one server process; with several processes
  * writing one study on FerretDB, recount() repairs afterwards.
  *
- * Crash window: a crash after 1 and before 3 leaves the instance committed
+ * Crash window: a crash inside 1 leaves an instance that instance-level
+ * searches with conditions do not find until recount() writes its terms
+ * document from `parents.instanceTerms`. A crash after 1 and before 3 leaves the instance committed
  * (studyOfBlob finds it) but its series/study missing or under-counted,
  * and a re-send is then reported as 'duplicate'. Step 4 comes last, so such
  * an instance still has its pending entry; recount() of its study repairs it
@@ -49,11 +52,15 @@ export async function insertInstance(c: Collections, rec: InstanceRecord, policy
     }
     let newSeries: boolean;
     try {
+      await putTerms(c, toTermsDoc(rec, doc.seq));
       newSeries = await addToSeries(c, rec);
     } catch (err) {
       // Undo step 1 so the instance is not left in a study its series does not belong to.
       // (After any other failure the write may have happened: leave it to recount().)
-      if (err instanceof AppError && err.kind === 'conflict') await c.instances.deleteOne({ _id: doc._id });
+      if (err instanceof AppError && err.kind === 'conflict') {
+        await c.instances.deleteOne({ _id: doc._id });
+        await c.terms.deleteOne({ _id: doc._id });
+      }
       throw err;
     }
     await upsertStudy(c, rec, newSeries);
@@ -83,6 +90,7 @@ async function onExisting(c: Collections, rec: InstanceRecord, policy: Duplicate
     { $set: { ...instanceContent(rec), parents: writeParents(parentTerms(rec)) } },
   );
   if (replaced.matchedCount === 0) return undefined;
+  await putTerms(c, toTermsDoc(rec, found.seq));
   await c.pending.deleteOne({ _id: rec.blobKey });
   return { kind: 'replaced', previous: existing };
 }

@@ -1,10 +1,15 @@
 import type { Collection, Db, Document } from 'mongodb';
 import type { Collections } from './collections.js';
+import { readParents, writeParents, type InstanceDoc } from './documents.js';
+import { putTerms } from './instance-terms.js';
 import { isDuplicateKey } from './mongo-errors.js';
 import { recordId } from './record-ids.js';
 
-/** Index schema 2: studies, series and instances keyed by recordId(tenant, UID) (record-ids.ts). */
-const SCHEMA = { _id: 'index-schema', version: 2 };
+/**
+ * Index schema 2: studies, series and instances keyed by recordId(tenant, UID)
+ * (record-ids.ts); 3: instance search terms in instance_terms (documents.ts).
+ */
+const SCHEMA = { _id: 'index-schema', version: 3 };
 /** Which UID names a document of each collection. */
 const UID_FIELD = { studies: 'studyUid', series: 'seriesUid', instances: 'sopUid' } as const;
 type Level = keyof typeof UID_FIELD;
@@ -24,8 +29,10 @@ interface MoveDoc {
  * first journaled in `index_migration`, then the old document deleted, then
  * the new one inserted, then the journal entry dropped: a crash at any point
  * leaves a journal entry that the next start finishes, and a document is
- * never lost. Meant to run with one server process (as an upgrade is); a
- * second one running it concurrently repeats idempotent steps.
+ * never lost. Then (schema 3) each instance's `t` is written to its
+ * instance_terms document and unset, in that order (a re-run repeats both).
+ * Meant to run with one server process (as an upgrade is); a second one
+ * running it concurrently repeats idempotent steps.
  */
 export async function migrateIds(db: Db, c: Collections): Promise<void> {
   const meta = db.collection<{ _id: string; version: number }>('index_meta');
@@ -44,7 +51,20 @@ export async function migrateIds(db: Db, c: Collections): Promise<void> {
       }
     }
   }
+  await moveInstanceTerms(c);
   await meta.updateOne({ _id: SCHEMA._id }, { $set: { version: SCHEMA.version } }, { upsert: true });
+}
+
+async function moveInstanceTerms(c: Collections): Promise<void> {
+  for (;;) {
+    const batch: InstanceDoc[] = await c.instances.find({ t: { $exists: true } }).limit(BATCH).toArray();
+    if (batch.length === 0) break;
+    for (const d of batch) {
+      const t = d.t ?? [];
+      await putTerms(c, { _id: d._id, tenant: d.tenant, studyUid: d.studyUid, seriesUid: d.seriesUid, sortKey: d.sortKey, seq: d.seq, t });
+      await c.instances.updateOne({ _id: d._id }, { $set: { parents: writeParents({ ...readParents(d), instanceTerms: t }) }, $unset: { t: '' } });
+    }
+  }
 }
 
 /** Idempotent: drops any other document of the same record, inserts the new one unless there, drops the entry. */

@@ -7,6 +7,7 @@ import { collections, ensureIndexes, type Collections } from './collections.js';
 import { RECORD_PROJECTION, docToInstance, docToSeries, docToStudy } from './documents.js';
 import { ORDER, findInstanceDocs, queryByIds } from './find-by-id.js';
 import { insertInstance } from './insert-instance.js';
+import { instancesByIds } from './instance-terms.js';
 import { KeyedLock } from './keyed-lock.js';
 import { migrateIds } from './migrate-ids.js';
 import { isDuplicateKey, mapMongoError, retryTransient } from './mongo-errors.js';
@@ -152,11 +153,16 @@ export class MongoIndexStore implements IndexStore {
       if (q.studyUid) scope.studyUid = q.studyUid;
       if (q.seriesUid && q.level === 'instance') scope.seriesUid = q.seriesUid;
       const filter = { ...scope, ...termsFilter(q.conditions) };
-      const col = this.c[COLLECTION[q.level]] as unknown as Collection;
+      // Instance terms live apart from the records (documents.ts InstanceTermsDoc): match there, then read the page's records.
+      const viaTerms = q.level === 'instance' && q.conditions.length > 0;
+      const col = (viaTerms ? this.c.terms : this.c[COLLECTION[q.level]]) as unknown as Collection;
       // One more than asked tells whether there is a next page.
-      const docs = await col.find(filter, { projection: RECORD_PROJECTION }).sort(ORDER[q.level]).skip(q.offset).limit(q.limit + 1).toArray();
-      const records = docs.map(CONVERT[q.level]);
-      return { records: records.slice(0, q.limit), more: records.length > q.limit };
+      const page = col.find(filter, { projection: viaTerms ? { _id: 1 } : RECORD_PROJECTION }).sort(ORDER[q.level]).skip(q.offset).limit(q.limit + 1);
+      let docs: unknown[] = await page.toArray();
+      const more = docs.length > q.limit;
+      docs = docs.slice(0, q.limit);
+      if (viaTerms) docs = await instancesByIds(this.c, (docs as Array<{ _id: string }>).map((d) => d._id), RECORD_PROJECTION);
+      return { records: docs.map(CONVERT[q.level]), more };
     });
   }
 

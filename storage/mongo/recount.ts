@@ -1,5 +1,6 @@
 import type { Collections } from './collections.js';
 import { nextSeq, readParents } from './documents.js';
+import { putTerms } from './instance-terms.js';
 import { recordId } from './record-ids.js';
 import { termValues } from './terms.js';
 
@@ -23,10 +24,12 @@ interface StudyTally {
  * Recomputes a study and its series from the instances, the source of truth.
  * Repairs what a crash inside insertInstance can leave (see insert-instance.ts):
  * missing counts, and series or study documents never created; those are
- * rebuilt from their first instance, as the insert would have made them.
+ * rebuilt from their first instance, as the insert would have made them;
+ * instance terms documents never written are written from `parents`.
  * Not atomic: meant for recovery, when the study is not being written.
  */
 export async function recount(c: Collections, tenant: string, studyUid: string): Promise<void> {
+  await repairTerms(c, tenant, studyUid);
   const tally = await tallyInstances(c, tenant, studyUid);
   let numInstances = 0;
   for (const s of tally.series.values()) {
@@ -79,6 +82,17 @@ async function tallyInstances(c: Collections, tenant: string, studyUid: string):
     for (const m of termValues(d.parents.seriesTerms, 'Modality')) if (!study.modalities.includes(m)) study.modalities.push(m);
   }
   return study;
+}
+
+/** Writes the terms document of each instance of the study that has none (a crash inside insert step 1). */
+async function repairTerms(c: Collections, tenant: string, studyUid: string): Promise<void> {
+  const have = new Set((await c.terms.find({ tenant, studyUid }, { projection: { _id: 1 } }).toArray()).map((d) => d._id));
+  const docs = await c.instances.find({ tenant, studyUid }, { projection: { seriesUid: 1, sortKey: 1, seq: 1, parents: 1 } }).toArray();
+  for (const d of docs) {
+    const t = readParents(d).instanceTerms;
+    if (have.has(d._id) || !t) continue;
+    await putTerms(c, { _id: d._id, tenant, studyUid, seriesUid: d.seriesUid, sortKey: d.sortKey, seq: d.seq, t });
+  }
 }
 
 /** What the insert's $setOnInsert would have written, taken from the first instance. */

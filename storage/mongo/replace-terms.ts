@@ -1,13 +1,15 @@
 import type { PrefixedTerms } from '../index-store.js';
 import type { Collections } from './collections.js';
 import { readParents, writeParents } from './documents.js';
+import { putTerms } from './instance-terms.js';
 import { recordId } from './record-ids.js';
 import { encodeTerms } from './terms.js';
 
 /**
  * IndexStore.replacePrefixedTerms for MongoDB, for the instances of ONE study
  * (the caller holds that study's lock, as deleteInstances does): each
- * instance's prefixed terms and contributions (`parents`) are replaced, then
+ * instance's prefixed terms (its instance_terms document) and contributions
+ * (`parents`) are replaced, then
  * the prefixed terms of its series and study are set to the union of their
  * instances' contributions (unprefixed terms are carried over as they are).
  * Not atomic across documents (FerretDB 1.x has no transactions): instances
@@ -18,22 +20,26 @@ export async function replacePrefixedTerms(c: Collections, tenant: string, study
   const series = new Set<string>();
   const keep = (encoded: string[] | undefined) => (encoded ?? []).filter((e) => !e.startsWith(prefix));
   for (const u of updates) {
-    const doc = await c.instances.findOne({ _id: recordId(tenant, u.sopUid) }, { projection: { t: 1, parents: 1, studyUid: 1, seriesUid: 1 } });
+    const _id = recordId(tenant, u.sopUid);
+    const doc = await c.instances.findOne({ _id }, { projection: { parents: 1, studyUid: 1, seriesUid: 1, sortKey: 1, seq: 1 } });
     if (!doc || doc.studyUid !== studyUid) {
       missing.push(u.sopUid);
       continue;
     }
     const parents = readParents(doc);
-    await c.instances.updateOne({ _id: doc._id }, {
+    const current = (await c.terms.findOne({ _id }, { projection: { t: 1 } }))?.t ?? parents.instanceTerms;
+    const instanceTerms = [...keep(current), ...encodeTerms(u.terms.instance)];
+    await c.instances.updateOne({ _id }, {
       $set: {
-        t: [...keep(doc.t), ...encodeTerms(u.terms.instance)],
         parents: writeParents({
           ...parents,
           seriesTerms: [...keep(parents.seriesTerms), ...encodeTerms(u.terms.series)],
           studyTerms: [...keep(parents.studyTerms), ...encodeTerms(u.terms.study)],
+          instanceTerms,
         }),
       },
     });
+    await putTerms(c, { _id, tenant, studyUid, seriesUid: doc.seriesUid, sortKey: doc.sortKey, seq: doc.seq, t: instanceTerms });
     series.add(doc.seriesUid);
   }
   if (series.size === 0) return missing;

@@ -100,6 +100,10 @@ describe('MongoIndexStore specifics', () => {
     // Search terms came back too.
     assert.deepEqual(await matching(store, { tenant: t, level: 'study', conditions: [{ key: 'PatientName', op: 'any', values: ['CRASH^ED'] }] }), ['2']);
     assert.deepEqual(await matching(store, { tenant: t, level: 'series', conditions: [{ key: 'Modality', op: 'any', values: ['MR'] }] }), ['1.2']);
+    // The crashed inserts never wrote their instance terms documents: recount() did, from `parents`.
+    assert.deepEqual(await matching(store, { tenant: t, level: 'instance', conditions: [{ key: 'Modality', op: 'any', values: ['MR'] }] }), ['1.2.1']);
+    assert.deepEqual(await matching(store, { tenant: t, level: 'instance', conditions: [{ key: 'SOPInstanceUID', op: 'any', values: ['2.1.1'] }] }), ['2.1.1']);
+    assert.deepEqual(await matching(store, { tenant: t, level: 'instance', conditions: [{ key: 'SOPInstanceUID', op: 'wildcard', pattern: '2.1.*' }] }), ['2.1.1']);
   });
 
   it('keys studies, series and instances by tenant and UID, so single records are read by _id alone', async () => {
@@ -109,7 +113,10 @@ describe('MongoIndexStore specifics', () => {
       const docs = await raw.db.collection(collection).find({ tenant: t }).toArray();
       assert.deepEqual(docs.map((d) => d._id), [recordId(t, uid)], collection);
     }
-    assert.equal(typeof (await raw.db.collection('instances').findOne({ tenant: t }))?.parents, 'string');
+    const doc = await raw.db.collection('instances').findOne({ tenant: t });
+    assert.equal(typeof doc?.parents, 'string');
+    assert.equal(doc?.t, undefined); // instance terms are in instance_terms, under the same _id
+    assert.ok((await raw.db.collection('instance_terms').findOne({ _id: recordId(t, '1.1.1') as never }))?.t.includes('SOPInstanceUID=1.1.1'));
   });
 
   it('converts an index written with ObjectId _ids on connect, finishing a move a crash interrupted', async () => {
@@ -122,15 +129,19 @@ describe('MongoIndexStore specifics', () => {
       const first = await MongoIndexStore.connect(url!, legacyName);
       await insertAll(first, [a, b]);
       await first.close();
-      // Back to the earlier shape: ObjectId _ids, `parents` as an object, no schema marker.
+      // Back to the first shape: ObjectId _ids, instance terms in `t`, `parents` an object, no schema marker.
       for (const name of ['studies', 'series', 'instances']) {
         const col = legacy.db.collection(name);
         for (const { _id, ...rest } of await col.find({}).toArray()) {
           await col.deleteOne({ _id });
-          if (name === 'instances') rest.parents = JSON.parse(rest.parents);
+          if (name === 'instances') {
+            const { instanceTerms, ...parents } = JSON.parse(rest.parents);
+            Object.assign(rest, { parents, t: instanceTerms });
+          }
           await col.insertOne(rest);
         }
       }
+      await legacy.db.collection('instance_terms').deleteMany({});
       await legacy.db.collection('index_meta').deleteMany({});
       // A crash after journaling b's move and deleting its old document, before inserting the new one.
       const oldB = await legacy.db.collection('instances').findOne({ sopUid: '1.2.1' });
@@ -150,6 +161,8 @@ describe('MongoIndexStore specifics', () => {
         assert.equal((await store2.getSeries(t, '1', '1.2'))?.numInstances, 1);
         assert.deepEqual((await store2.findInstances({ tenant: t, studyUid: '1', sopUid: '1.2.1' })).map((r) => r.blobKey), [b.blobKey]);
         assert.deepEqual(await matching(store2, { tenant: t, level: 'instance', conditions: [{ key: 'SOPInstanceUID', op: 'any', values: ['1.1.1'] }] }), ['1.1.1']);
+        assert.deepEqual(await matching(store2, { tenant: t, level: 'instance', conditions: [{ key: 'Modality', op: 'any', values: ['CT', 'MR'] }] }), ['1.1.1', '1.2.1']);
+        assert.equal(await legacy.db.collection('instances').countDocuments({ t: { $exists: true } }), 0);
         // Earlier `parents` objects still serve a delete's rebuild.
         await store2.deleteInstances({ tenant: t, studyUid: '1', seriesUid: '1.2' });
         assert.deepEqual((await store2.getStudy(t, '1'))?.modalities, ['CT']);
