@@ -13,7 +13,7 @@ import { nextSeq, toInstanceDoc, type InstanceDoc } from '../../storage/mongo/do
 import { MongoIndexStore } from '../../storage/mongo/mongo-index-store.js';
 import { recordId } from '../../storage/mongo/record-ids.js';
 import { describeIndexStoreContract } from './index-store.contract.js';
-import { freshTenant, insertAll, instance, matching } from './index-fixtures.js';
+import { freshTenant, insertAll, instance, matching, queryUids, type QueryArgs } from './index-fixtures.js';
 
 const url = process.env.MONGODB_URL;
 const MISSING = 'MONGODB_URL is not set: run through `npm test` (test/infra/with-services.ts starts FerretDB) or point it at a MongoDB/FerretDB server';
@@ -117,6 +117,38 @@ describe('MongoIndexStore specifics', () => {
     assert.equal(typeof doc?.parents, 'string');
     assert.equal(doc?.t, undefined); // instance terms are in instance_terms, under the same _id
     assert.ok((await raw.db.collection('instance_terms').findOne({ _id: recordId(t, '1.1.1') as never }))?.t.includes('SOPInstanceUID=1.1.1'));
+  });
+
+  it('answers queries naming records by UID with _id lookups, exactly as the query path would (order, paging, scope, other conditions)', async () => {
+    const t = freshTenant();
+    await insertAll(store, [
+      instance({ tenant: t, study: '1', series: '1.1', sop: '1.1.1', sortKeys: { study: '20240101000000', instance: '0000000000003' } }),
+      instance({ tenant: t, study: '1', series: '1.1', sop: '1.1.2', sortKeys: { study: '20240101000000', instance: '0000000000001' } }),
+      instance({ tenant: t, study: '1', series: '1.2', sop: '1.2.1', modality: 'MR', sortKeys: { study: '20240101000000', series: '0000000000002', instance: '0000000000002' } }),
+      instance({ tenant: t, study: '2', series: '2.1', sop: '2.1.1', sortKeys: { study: '20230101000000' } }),
+    ]);
+    const key = { study: 'StudyInstanceUID', series: 'SeriesInstanceUID', instance: 'SOPInstanceUID' } as const;
+    const cases: QueryArgs[] = [
+      { tenant: t, level: 'study', conditions: [{ key: key.study, op: 'any', values: ['2', '1', '9'] }] },
+      { tenant: t, level: 'study', conditions: [{ key: key.study, op: 'any', values: ['2', '1'] }], limit: 1, offset: 1 },
+      { tenant: t, level: 'study', studyUid: '1' },
+      { tenant: t, level: 'series', studyUid: '1', conditions: [{ key: key.series, op: 'any', values: ['1.2', '1.1', '2.1'] }] },
+      { tenant: t, level: 'series', studyUid: '2', conditions: [{ key: key.series, op: 'any', values: ['1.1'] }] },
+      { tenant: t, level: 'series', conditions: [{ key: key.series, op: 'any', values: ['1.1', '1.2'] }, { key: 'Modality', op: 'any', values: ['MR', 'XA'] }] },
+      { tenant: t, level: 'instance', conditions: [{ key: key.instance, op: 'any', values: ['2.1.1', '1.2.1', '1.1.2', '1.1.1'] }] },
+      { tenant: t, level: 'instance', studyUid: '1', seriesUid: '1.1', conditions: [{ key: key.instance, op: 'any', values: ['1.1.1', '1.1.2', '1.2.1'] }], limit: 1, offset: 1 },
+      { tenant: t, level: 'instance', conditions: [{ key: key.instance, op: 'any', values: ['1.1.1', '1.2.1'] }, { key: key.instance, op: 'any', values: ['1.2.1'] }] },
+      { tenant: freshTenant(), level: 'instance', conditions: [{ key: key.instance, op: 'any', values: ['1.1.1'] }] },
+    ];
+    for (const c of cases) {
+      // A wildcard on the same key that every record meets sends the same query down the query path.
+      const scanned: QueryArgs = { ...c, conditions: [...(c.conditions ?? []), { key: key[c.level], op: 'wildcard', pattern: '*' }] };
+      const page = (a: QueryArgs) => store.query({ conditions: [], limit: 1000, offset: 0, ...a }).then((p) => p.more);
+      assert.deepEqual(await queryUids(store, c), await queryUids(store, scanned), JSON.stringify(c));
+      assert.equal(await page(c), await page(scanned), JSON.stringify(c));
+    }
+    assert.deepEqual(await queryUids(store, cases[0]), ['1', '2']); // newest study first
+    assert.deepEqual(await queryUids(store, cases[6]), ['1.1.2', '2.1.1', '1.2.1', '1.1.1']); // instance sort key, then insertion order
   });
 
   it('converts an index written with ObjectId _ids on connect, finishing a move a crash interrupted', async () => {
