@@ -14,10 +14,12 @@ export function blobReader(blobs: BlobStore, key: string, size: number): RangeRe
 
 /** Reads a whole small blob (cached JSON, thumbnails), or undefined when absent. */
 export async function readSmallBlob(blobs: BlobStore, key: string): Promise<Buffer | undefined> {
-  if ((await blobs.stat(key)) === undefined) return undefined;
+  const size = await blobs.stat(key);
+  if (size === undefined) return undefined;
   try {
     const chunks: Buffer[] = [];
-    for await (const c of await blobs.get(key)) chunks.push(c as Buffer);
+    // Ranged to its size: an open-ended file read allocates a whole 1 MiB buffer for a few KiB.
+    for await (const c of await blobs.get(key, { start: 0, end: size })) chunks.push(c as Buffer);
     return Buffer.concat(chunks);
   } catch {
     return undefined; // deleted between stat and get: treat as absent

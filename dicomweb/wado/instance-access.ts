@@ -29,9 +29,9 @@ export interface PixelView {
   layout: FrameLayout;
   read: RangeReader;
   /**
-   * The parsed header, kept when it is small (what rendering needs: window,
-   * rescale, functional groups); undefined for large headers, which are then
-   * read again per use rather than held in the LRU.
+   * What rendering reads of the header (renderAttributes), kept when the
+   * header is small; undefined for large headers, which are then read again
+   * per use rather than held in the LRU.
    */
   dataset?: DicomDataset;
 }
@@ -120,7 +120,7 @@ export class InstanceAccess {
         valueOffset: h.pixelDataValueOffset, valueLength: h.pixelDataLength, fileSize: opened.size,
         extendedOffsets: binary(h.dataset['7FE00001']?.Value?.[0]), extendedLengths: binary(h.dataset['7FE00002']?.Value?.[0]),
       }, opened.read);
-      const dataset = h.pixelDataValueOffset <= KEEP_HEADER_BYTES ? h.dataset : undefined;
+      const dataset = h.pixelDataValueOffset <= KEEP_HEADER_BYTES ? renderAttributes(h.dataset) : undefined;
       const decodeLimit = this.limits.decodeFrameSamples ?? DEFAULT_DECODE_LIMIT;
       return { tsUid: h.transferSyntaxUid, reencoded: opened.reencoded, info, decodeLimit, layout, dataset };
     } catch (err) {
@@ -130,3 +130,15 @@ export class InstanceAccess {
 }
 
 const binary = binaryOf;
+
+/**
+ * The attributes dicom/render reads: Image Pixel, Modality and VOI LUT, and
+ * palette (group 0028) and the functional groups (PS3.3 §C.7.6.16) that
+ * carry them per frame. The whole header of 2,000 instances would make
+ * every full garbage collection mark tens of MB more.
+ */
+function renderAttributes(ds: DicomDataset): DicomDataset {
+  const out: DicomDataset = {};
+  for (const tag in ds) if (tag.startsWith('0028') || tag === '52009229' || tag === '52009230') out[tag] = ds[tag];
+  return out;
+}

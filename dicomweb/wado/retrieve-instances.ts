@@ -57,7 +57,9 @@ function partHeaders(r: InstanceRecord, plan: Plan, base: string): Record<string
 }
 
 async function body(r: InstanceRecord, plan: Plan, deps: WadoDeps, firstFrame?: DecodedFrame): Promise<Readable> {
-  if (plan.kind === 'stored') return deps.blobs.get(r.blobKey);
+  // With its length: a file read stream without an end reads in buffers of its whole
+  // highWaterMark (1 MiB), copies out the part filled, then allocates one more to find EOF.
+  if (plan.kind === 'stored') return deps.blobs.get(r.blobKey, { start: 0, end: r.size });
   const chunks = explicitLittleEndian(r, deps.access, firstFrame);
   const head = await chunks.next();
   async function* all() {
