@@ -22,14 +22,14 @@ export async function deleteInstances(c: Collections, s: InstanceScope): Promise
   const ids = docs.map((d) => d._id);
   await (ids.length === 1 ? c.instances.deleteOne({ _id: ids[0] }) : c.instances.deleteMany({ _id: { $in: ids } }));
   await (ids.length === 1 ? c.terms.deleteOne({ _id: ids[0] }) : c.terms.deleteMany({ _id: { $in: ids } }));
-  const rest = await c.instances.find({ tenant: s.tenant, studyUid: s.studyUid }, { projection: { seriesUid: 1, parents: 1 } }).toArray();
-  const left = rest.map((d) => ({ seriesUid: d.seriesUid, parents: readParents(d) }));
+  const rest = await c.instances.find({ tenant: s.tenant, studyUid: s.studyUid }, { projection: { seriesUid: 1, sopUid: 1, parents: 1 } }).toArray();
+  const left = rest.map((d) => ({ seriesUid: d.seriesUid, sopUid: d.sopUid, parents: readParents(d) }));
   for (const seriesUid of new Set(docs.map((d) => d.seriesUid))) await rebuildSeries(c, s.tenant, seriesUid, left.filter((d) => d.seriesUid === seriesUid));
   await rebuildStudy(c, s.tenant, s.studyUid, left);
   return docs.map(docToInstance);
 }
 
-type Remaining = Array<Pick<InstanceDoc, 'seriesUid'> & { parents: ParentTerms }>;
+type Remaining = Array<Pick<InstanceDoc, 'seriesUid' | 'sopUid'> & { parents: ParentTerms }>;
 
 async function rebuildSeries(c: Collections, tenant: string, seriesUid: string, left: Remaining): Promise<void> {
   const _id = recordId(tenant, seriesUid);
@@ -38,7 +38,7 @@ async function rebuildSeries(c: Collections, tenant: string, seriesUid: string, 
     return;
   }
   const t = union(left.map((d) => d.parents.seriesTerms));
-  await c.series.updateOne({ _id }, { $set: { numInstances: left.length, t } });
+  await c.series.updateOne({ _id }, { $set: { numInstances: left.length, t, sops: left.map((d) => d.sopUid) } });
 }
 
 async function rebuildStudy(c: Collections, tenant: string, studyUid: string, left: Remaining): Promise<void> {

@@ -90,6 +90,12 @@ export interface SeriesDoc {
   numInstances: number;
   updatedAt: string;
   t: string[];
+  /**
+   * SOP Instance UIDs of the series' instances (schema 4, migrate-ids.ts):
+   * on FerretDB 1.x a listing of a series or study is then one `_id` lookup
+   * per instance instead of a decode of every instance document.
+   */
+  sops?: string[];
 }
 
 export interface StudyDoc {
@@ -114,7 +120,7 @@ export interface PendingDoc {
 }
 
 /** Search terms and crash-repair data are write-only: never sent back. */
-export const RECORD_PROJECTION = { t: 0, parents: 0 } as const;
+export const RECORD_PROJECTION = { t: 0, parents: 0, sops: 0 } as const;
 
 let lastSeq = 0;
 

@@ -32,6 +32,28 @@ export async function findInstanceDocs(c: Collections, s: InstanceScope, project
   return c.instances.find(filter, { projection }).sort(ORDER.instance).toArray();
 }
 
+/**
+ * The instances of a study or series for reading, in ORDER.instance: the
+ * series documents name them (`sops`), then one lookup by `_id` each
+ * (instancesByIds), instead of a filter on {tenant, studyUid, seriesUid} that
+ * FerretDB answers by decoding every instance document. A series without
+ * `sops` (not migrated to schema 4) falls back to that query. Deletes and
+ * recount() keep the query: they must also see an instance a crash left out
+ * of its series.
+ */
+export async function listInstanceDocs(c: Collections, s: InstanceScope, projection: Record<string, 0>): Promise<InstanceDoc[]> {
+  if (s.sopUid) return findInstanceDocs(c, s, projection);
+  const series = s.seriesUid
+    ? [await c.series.findOne({ _id: recordId(s.tenant, s.seriesUid) }, { projection: { studyUid: 1, seriesUid: 1, sops: 1 } })]
+    : await c.series.find({ tenant: s.tenant, studyUid: s.studyUid }, { projection: { studyUid: 1, seriesUid: 1, sops: 1 } }).toArray();
+  const mine = series.filter((d) => d !== null && d.studyUid === s.studyUid) as Array<{ seriesUid: string; sops?: string[] }>;
+  if (mine.some((d) => !Array.isArray(d.sops))) return findInstanceDocs(c, s, projection);
+  const ids = mine.flatMap((d) => d.sops!.map((sop) => recordId(s.tenant, sop)));
+  const docs = await instancesByIds(c, ids, projection);
+  const inScope = docs.filter((d) => d.studyUid === s.studyUid && (s.seriesUid === undefined || d.seriesUid === s.seriesUid));
+  return inScope.sort(compareBy('instance'));
+}
+
 interface MatchDoc {
   _id: string;
   studyUid: string;
@@ -76,8 +98,13 @@ function inScope(d: MatchDoc, q: LevelQuery): boolean {
   return !(q.seriesUid && q.level === 'instance' && d.seriesUid !== q.seriesUid);
 }
 
+interface Ordered {
+  sortKey: string;
+  seq: number;
+}
+
 /** MongoDB orders strings by their UTF-8 bytes (no collation), so compare those. */
-function compareBy(level: QueryLevel): (a: MatchDoc, b: MatchDoc) => number {
+function compareBy(level: QueryLevel): (a: Ordered, b: Ordered) => number {
   const dir = ORDER[level].sortKey;
   return (a, b) => dir * (Buffer.compare(Buffer.from(a.sortKey), Buffer.from(b.sortKey)) || Math.sign(a.seq - b.seq));
 }

@@ -16,7 +16,8 @@ const MAX_RACES = 5;
  *
  *   1. insert the instance: its `_id` (and the unique {tenant, sopUid} index)
  *      decides duplicates; then its terms document (instance_terms, same `_id`);
- *   2. insert the series, or update it: $inc numInstances, $addToSet terms;
+ *   2. insert the series, or update it: $inc numInstances, $addToSet terms
+ *      and the SOP Instance UID (`sops`, what listings read);
  *   3. upsert the study: $inc numInstances, numSeries only when step 2 created
  *      the series, $addToSet modalities and terms;
  *   4. delete the pending entry.
@@ -114,7 +115,7 @@ async function addToSeries(c: Collections, rec: InstanceRecord): Promise<boolean
       const update = {
         $inc: { numInstances: 1 },
         $set: { updatedAt: rec.storedAt },
-        $addToSet: { t: { $each: encodeTerms(rec.terms.series) } },
+        $addToSet: { t: { $each: encodeTerms(rec.terms.series) }, sops: rec.sopUid },
       };
       if ((await retryTransient(() => c.series.updateOne({ _id }, update))).matchedCount === 1) return false;
       continue; // deleted in between: create it
@@ -133,7 +134,7 @@ function newSeries(_id: string, rec: InstanceRecord): SeriesDoc {
   return {
     _id, tenant: rec.tenant, studyUid: rec.studyUid, seriesUid: rec.seriesUid,
     attrs: JSON.stringify(rec.attrs), sortKey: rec.sortKeys.series, seq: nextSeq(),
-    numInstances: 1, updatedAt: rec.storedAt, t: encodeTerms(rec.terms.series),
+    numInstances: 1, updatedAt: rec.storedAt, t: encodeTerms(rec.terms.series), sops: [rec.sopUid],
   };
 }
 

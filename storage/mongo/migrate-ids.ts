@@ -7,9 +7,10 @@ import { recordId } from './record-ids.js';
 
 /**
  * Index schema 2: studies, series and instances keyed by recordId(tenant, UID)
- * (record-ids.ts); 3: instance search terms in instance_terms (documents.ts).
+ * (record-ids.ts); 3: instance search terms in instance_terms (documents.ts);
+ * 4: series list their instances (`sops`).
  */
-const SCHEMA = { _id: 'index-schema', version: 3 };
+const SCHEMA = { _id: 'index-schema', version: 4 };
 /** Which UID names a document of each collection. */
 const UID_FIELD = { studies: 'studyUid', series: 'seriesUid', instances: 'sopUid' } as const;
 type Level = keyof typeof UID_FIELD;
@@ -30,7 +31,8 @@ interface MoveDoc {
  * the new one inserted, then the journal entry dropped: a crash at any point
  * leaves a journal entry that the next start finishes, and a document is
  * never lost. Then (schema 3) each instance's `t` is written to its
- * instance_terms document and unset, in that order (a re-run repeats both).
+ * instance_terms document and unset, in that order (a re-run repeats both),
+ * and (schema 4) each series without `sops` gets the UIDs of its instances.
  * Meant to run with one server process (as an upgrade is); a second one
  * running it concurrently repeats idempotent steps.
  */
@@ -52,6 +54,7 @@ export async function migrateIds(db: Db, c: Collections): Promise<void> {
     }
   }
   await moveInstanceTerms(c);
+  await listSeriesMembers(c);
   await meta.updateOne({ _id: SCHEMA._id }, { $set: { version: SCHEMA.version } }, { upsert: true });
 }
 
@@ -78,4 +81,21 @@ async function finishMove(c: Collections, journal: Collection<MoveDoc>, entry: M
     if (!isDuplicateKey(err)) throw err;
   }
   await journal.deleteOne({ _id: entry._id });
+}
+
+/** One pass over the instances (UIDs only), then `sops` set on each series that has none. Idempotent. */
+async function listSeriesMembers(c: Collections): Promise<void> {
+  if (!(await c.series.findOne({ sops: { $exists: false } }, { projection: { _id: 1 } }))) return;
+  const members = new Map<string, string[]>();
+  for await (const d of c.instances.find({}, { projection: { tenant: 1, seriesUid: 1, sopUid: 1 } })) {
+    const key = recordId(d.tenant, d.seriesUid);
+    const list = members.get(key) ?? [];
+    if (list.length === 0) members.set(key, list);
+    list.push(d.sopUid);
+  }
+  for (;;) {
+    const batch = await c.series.find({ sops: { $exists: false } }, { projection: { _id: 1 } }).limit(BATCH).toArray();
+    if (batch.length === 0) break;
+    for (const d of batch) await c.series.updateOne({ _id: d._id }, { $set: { sops: members.get(d._id) ?? [] } });
+  }
 }

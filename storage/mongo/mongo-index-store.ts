@@ -5,7 +5,7 @@ import type {
 } from '../model.js';
 import { collections, ensureIndexes, type Collections } from './collections.js';
 import { RECORD_PROJECTION, docToInstance, docToSeries, docToStudy } from './documents.js';
-import { ORDER, findInstanceDocs, queryByIds } from './find-by-id.js';
+import { ORDER, listInstanceDocs, queryByIds } from './find-by-id.js';
 import { insertInstance } from './insert-instance.js';
 import { instancesByIds } from './instance-terms.js';
 import { KeyedLock } from './keyed-lock.js';
@@ -125,7 +125,7 @@ export class MongoIndexStore implements IndexStore {
   }
 
   findInstances(s: InstanceScope): Promise<InstanceRecord[]> {
-    return this.run(async () => (await findInstanceDocs(this.c, s, RECORD_PROJECTION)).map(docToInstance));
+    return this.run(async () => (await listInstanceDocs(this.c, s, RECORD_PROJECTION)).map(docToInstance));
   }
 
   getStudy(tenant: string, studyUid: string): Promise<StudyRecord | undefined> {
@@ -144,7 +144,11 @@ export class MongoIndexStore implements IndexStore {
 
   query(q: LevelQuery): Promise<QueryPage<LevelRecord>> {
     return this.run(async () => {
-      const byIds = await queryByIds(this.c, q);
+      // Instances of a study or series without conditions: a listing (find-by-id.ts), not a query.
+      const listing = q.level === 'instance' && q.studyUid && q.conditions.length === 0;
+      const byIds = listing
+        ? await listInstanceDocs(this.c, { tenant: q.tenant, studyUid: q.studyUid!, seriesUid: q.seriesUid }, RECORD_PROJECTION)
+        : await queryByIds(this.c, q);
       if (byIds) {
         const records = byIds.slice(q.offset, q.offset + q.limit + 1).map(CONVERT[q.level]);
         return { records: records.slice(0, q.limit), more: records.length > q.limit };

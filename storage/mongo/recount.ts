@@ -7,6 +7,7 @@ import { termValues } from './terms.js';
 interface SeriesTally {
   seriesUid: string;
   count: number;
+  sops: string[];
   firstId: string;
   sortKey: string;
   terms: Set<string>;
@@ -35,7 +36,7 @@ export async function recount(c: Collections, tenant: string, studyUid: string):
   for (const s of tally.series.values()) {
     if (await repairSeries(c, tenant, studyUid, s)) numInstances += s.count;
   }
-  await c.series.updateMany({ tenant, studyUid, seriesUid: { $nin: [...tally.series.keys()] } }, { $set: { numInstances: 0 } });
+  await c.series.updateMany({ tenant, studyUid, seriesUid: { $nin: [...tally.series.keys()] } }, { $set: { numInstances: 0, sops: [] } });
   const numSeries = await c.series.countDocuments({ tenant, studyUid });
   const _id = recordId(tenant, studyUid);
   const exists = await c.studies.findOne({ _id }, { projection: { _id: 1 } });
@@ -54,7 +55,7 @@ async function repairSeries(c: Collections, tenant: string, studyUid: string, s:
   const existing = await c.series.findOne({ _id }, { projection: { studyUid: 1 } });
   if (existing && existing.studyUid !== studyUid) return false;
   const update: Record<string, unknown> = {
-    $set: { numInstances: s.count },
+    $set: { numInstances: s.count, sops: s.sops },
     $addToSet: { t: { $each: [...s.terms] } },
   };
   if (!existing) update.$setOnInsert = { tenant, studyUid, seriesUid: s.seriesUid, ...await createdFields(c, s.firstId, s.sortKey) };
@@ -65,7 +66,7 @@ async function repairSeries(c: Collections, tenant: string, studyUid: string, s:
 async function tallyInstances(c: Collections, tenant: string, studyUid: string): Promise<StudyTally> {
   const study: StudyTally = { series: new Map(), sortKey: '', terms: new Set(), modalities: [] };
   const cursor = c.instances
-    .find({ tenant, studyUid }, { projection: { seriesUid: 1, parents: 1 } })
+    .find({ tenant, studyUid }, { projection: { seriesUid: 1, sopUid: 1, parents: 1 } })
     .sort({ seq: 1 });
   for await (const doc of cursor) {
     const d = { _id: doc._id, seriesUid: doc.seriesUid, parents: readParents(doc) };
@@ -73,10 +74,11 @@ async function tallyInstances(c: Collections, tenant: string, studyUid: string):
     if (study.series.size === 0) study.sortKey = d.parents.studySortKey;
     let s = study.series.get(d.seriesUid);
     if (!s) {
-      s = { seriesUid: d.seriesUid, count: 0, firstId: d._id, sortKey: d.parents.seriesSortKey, terms: new Set() };
+      s = { seriesUid: d.seriesUid, count: 0, sops: [], firstId: d._id, sortKey: d.parents.seriesSortKey, terms: new Set() };
       study.series.set(d.seriesUid, s);
     }
     s.count++;
+    s.sops.push(doc.sopUid);
     for (const t of d.parents.seriesTerms) s.terms.add(t);
     for (const t of d.parents.studyTerms) study.terms.add(t);
     for (const m of termValues(d.parents.seriesTerms, 'Modality')) if (!study.modalities.includes(m)) study.modalities.push(m);

@@ -1,7 +1,7 @@
 import type { PrefixedTerms } from '../index-store.js';
 import type { Collections } from './collections.js';
 import { readParents, writeParents } from './documents.js';
-import { putTerms } from './instance-terms.js';
+import { retryTransient } from './mongo-errors.js';
 import { recordId } from './record-ids.js';
 import { encodeTerms } from './terms.js';
 
@@ -39,7 +39,8 @@ export async function replacePrefixedTerms(c: Collections, tenant: string, study
         }),
       },
     });
-    await putTerms(c, { _id, tenant, studyUid, seriesUid: doc.seriesUid, sortKey: doc.sortKey, seq: doc.seq, t: instanceTerms });
+    const terms = { tenant, studyUid, seriesUid: doc.seriesUid, sortKey: doc.sortKey, seq: doc.seq, t: instanceTerms };
+    await retryTransient(() => c.terms.replaceOne({ _id }, terms, { upsert: true })); // there already, but for a crash window
     series.add(doc.seriesUid);
   }
   if (series.size === 0) return missing;

@@ -91,6 +91,9 @@ describe('MongoIndexStore specifics', () => {
     const one = await store.getStudy(t, '1');
     assert.deepEqual([one?.numSeries, one?.numInstances, [...(one?.modalities ?? [])].sort()], [2, 2, ['CT', 'MR']]);
     assert.equal((await store.getSeries(t, '1', '1.2'))?.numInstances, 1);
+    // Listings read the series' `sops`, which recount() rebuilt.
+    assert.deepEqual((await store.findInstances({ tenant: t, studyUid: '1' })).map((r) => r.sopUid).sort(), ['1.1.1', '1.2.1']);
+    assert.deepEqual((await store.findInstances({ tenant: t, studyUid: '2', seriesUid: '2.1' })).map((r) => r.sopUid), ['2.1.1']);
     const two = await store.getStudy(t, '2');
     assert.deepEqual(
       { attrs: two?.attrs, sortKey: two?.sortKey, numSeries: two?.numSeries, numInstances: two?.numInstances, modalities: two?.modalities },
@@ -117,6 +120,7 @@ describe('MongoIndexStore specifics', () => {
     assert.equal(typeof doc?.parents, 'string');
     assert.equal(doc?.t, undefined); // instance terms are in instance_terms, under the same _id
     assert.ok((await raw.db.collection('instance_terms').findOne({ _id: recordId(t, '1.1.1') as never }))?.t.includes('SOPInstanceUID=1.1.1'));
+    assert.deepEqual((await raw.db.collection('series').findOne({ _id: recordId(t, '1.1') as never }))?.sops, ['1.1.1']);
   });
 
   it('answers queries naming records by UID with _id lookups, exactly as the query path would (order, paging, scope, other conditions)', async () => {
@@ -170,6 +174,7 @@ describe('MongoIndexStore specifics', () => {
             const { instanceTerms, ...parents } = JSON.parse(rest.parents);
             Object.assign(rest, { parents, t: instanceTerms });
           }
+          if (name === 'series') delete rest.sops;
           await col.insertOne(rest);
         }
       }
@@ -195,6 +200,8 @@ describe('MongoIndexStore specifics', () => {
         assert.deepEqual(await matching(store2, { tenant: t, level: 'instance', conditions: [{ key: 'SOPInstanceUID', op: 'any', values: ['1.1.1'] }] }), ['1.1.1']);
         assert.deepEqual(await matching(store2, { tenant: t, level: 'instance', conditions: [{ key: 'Modality', op: 'any', values: ['CT', 'MR'] }] }), ['1.1.1', '1.2.1']);
         assert.equal(await legacy.db.collection('instances').countDocuments({ t: { $exists: true } }), 0);
+        assert.deepEqual((await store2.findInstances({ tenant: t, studyUid: '1' })).map((r) => r.sopUid), ['1.1.1', '1.2.1']);
+        assert.deepEqual((await legacy.db.collection('series').findOne({ _id: recordId(t, '1.2') as never }))?.sops, ['1.2.1']);
         // Earlier `parents` objects still serve a delete's rebuild.
         await store2.deleteInstances({ tenant: t, studyUid: '1', seriesUid: '1.2' });
         assert.deepEqual((await store2.getStudy(t, '1'))?.modalities, ['CT']);
