@@ -42,8 +42,10 @@ export interface MongoIndexStoreOptions {
  * Collections: studies, series, instances, pending; every document carries
  * its tenant and every query filters on it. Single records are read and
  * written by `_id` alone (record-ids.ts), the one filter FerretDB 1.24 does
- * not answer with a decode of every document; queries and listings of a
- * series or study still scan there (and use the indexes on MongoDB).
+ * not answer with a decode of every document; listings of a series or study
+ * are lookups by `_id` of the instances their series name (find-by-id.ts);
+ * searches with conditions still decode the collection there (studies,
+ * series, instance_terms) and use the indexes on MongoDB.
  */
 export class MongoIndexStore implements IndexStore {
   private readonly studyLock = new KeyedLock();
