@@ -58,5 +58,7 @@ function sortTags(ds: DicomDataset): DicomDataset {
 
 /** Turns cached relative bulk URIs into absolute ones under the instance's URL. */
 export function absoluteBulkUris(json: string, instanceUrl: string): string {
-  return json.split(`"BulkDataURI":"${RELATIVE_BULK}`).join(`"BulkDataURI":"${instanceUrl}/${RELATIVE_BULK}`);
+  const absolute = `"BulkDataURI":"${instanceUrl}/${RELATIVE_BULK}`;
+  // A function, so "$&" and the like in the URL (the Host header is the client's) stay literal.
+  return json.replaceAll(`"BulkDataURI":"${RELATIVE_BULK}`, () => absolute);
 }
