@@ -8,6 +8,7 @@ import { TS, isEncapsulated } from '../../dicom/transfer-syntax.js';
 import { afterEncapsulated, trailingConvertible, trailingExplicitLe } from '../../dicom/trailing.js';
 import { AppError } from '../../storage/errors.js';
 import type { InstanceRecord } from '../../storage/model.js';
+import type { OpenedInstance } from '../../dicom/open-instance.js';
 import type { InstanceAccess } from './instance-access.js';
 import type { Plan } from './negotiate.js';
 
@@ -35,12 +36,19 @@ export async function* explicitLittleEndian(rec: InstanceRecord, access: Instanc
     yield* decoded(rec, access, h.meta, h.dataset, opened.size, firstFrame);
     return;
   }
+  const problem = nativeTrailingProblem(opened);
+  if (problem) throw new UnsupportedCodecError(problem);
   const pixelEnd = h.pixelDataValueOffset! + (h.pixelDataLength ?? 0);
-  if (!trailingConvertible(opened.size, pixelEnd, h.transferSyntaxUid)) {
-    throw new UnsupportedCodecError(`the ${opened.size - pixelEnd} bytes of elements after Pixel Data are too many to convert to ${TS.ExplicitLE} here`);
-  }
   yield* native(h.meta, h.dataset, opened.read, h.pixelDataValueOffset!, h.pixelDataLength ?? 0, h.transferSyntaxUid);
   yield* trailingExplicitLe(opened.read, opened.size, pixelEnd, h.transferSyntaxUid);
+}
+
+/** Elements after native Pixel Data in Implicit VR / Big Endian are converted in memory, so their size is capped. */
+function nativeTrailingProblem(opened: OpenedInstance): string | undefined {
+  const h = opened.header;
+  const end = h.pixelDataValueOffset! + (h.pixelDataLength ?? 0);
+  if (trailingConvertible(opened.size, end, h.transferSyntaxUid)) return undefined;
+  return `the ${opened.size - end} bytes of elements after Pixel Data are too many to convert to ${TS.ExplicitLE} here`;
 }
 
 async function* native(
@@ -138,8 +146,10 @@ export async function screenReencodings(records: InstanceRecord[], plans: Plan[]
 
 async function firstFrameOrProblem(rec: InstanceRecord, access: InstanceAccess): Promise<{ frame?: DecodedFrame; problem?: string }> {
   try {
-    const h = (await access.open(rec)).header;
-    if (!h.reachedPixelData || !isEncapsulated(h.transferSyntaxUid)) return {};
+    const opened = await access.open(rec);
+    const h = opened.header;
+    if (!h.reachedPixelData) return {};
+    if (!isEncapsulated(h.transferSyntaxUid)) return { problem: nativeTrailingProblem(opened) };
     const view = await access.pixels(rec);
     return { frame: await decodeFrame(view.tsUid, await readFrame(view.layout, 0, view.read), view.info, view.decodeLimit) };
   } catch (err) {
